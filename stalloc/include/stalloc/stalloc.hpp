@@ -1,0 +1,442 @@
+// Stalloc: a first-fit allocator whose whole heap lives inside one object.
+//
+// Stalloc<L, B> holds L blocks of B bytes inline, plus one 4-byte header. It
+// makes no system calls, keeps no per-allocation header, and its footprint is
+// exactly L*B + 4 bytes, rounded up to its alignment.
+//
+// Design
+//   Free memory is a singly linked list of free chunks (runs of consecutive
+//   free blocks), kept in address order. The first block of every free chunk
+//   holds that chunk's header:
+//       { uint16 next;  uint16 size_code; }
+//   `next` is the block index of the following free chunk; 0 ends the list
+//   (block 0 can never follow another chunk, so 0 is free to mean "none").
+//   `size_code` is the chunk's length in blocks, stored as (L - length), so
+//   that a header of all-zero bytes means "one chunk of L blocks". The base
+//   header, outside the blocks, has the same shape: `next` names the first
+//   free chunk and `size_code` is 0, or kFullMarker when no block is free.
+//
+//   Because an all-zero object is a valid empty arena, a static Stalloc is
+//   constant-initialised into .bss (it adds nothing to the file size) and a
+//   local one is constructed by writing its headers only, never its blocks.
+//
+// Invariants (check_invariants() verifies each one; tests call it after every
+// operation):
+//   I1  Free chunk starts are strictly increasing along the list.
+//   I2  Every chunk lies inside the arena: start + length <= L.
+//   I3  Every chunk has length >= 1.
+//   I4  No two chunks touch: start + length < next start (else they would have
+//       been coalesced).
+//   I5  The base header is marked full exactly when the list is empty.
+//
+// Thread safety: none. Use SyncStalloc (stalloc/sync.hpp) to share one arena.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace stalloc {
+
+// The free list, summarised. Computed on demand so the footprint stays exact.
+struct FreeListStats {
+  std::size_t free_blocks = 0;
+  std::size_t free_chunks = 0;
+  std::size_t largest_free_chunk = 0;
+};
+
+// The outcome of check_invariants(): `ok`, or the first broken rule, with the
+// block index of the chunk where it was found.
+struct InvariantReport {
+  bool ok = true;
+  const char* what = "ok";
+  std::size_t chunk = 0;
+
+  explicit operator bool() const noexcept { return ok; }
+};
+
+namespace detail {
+
+// GCC and Clang refuse alignas() above 2^28; larger blocks still get address-
+// aligned allocations because alignment is computed from real addresses.
+inline constexpr std::size_t kMaxObjectAlign = std::size_t{1} << 28;
+
+struct Header {
+  std::uint16_t next;
+  std::uint16_t size_code;
+};
+static_assert(sizeof(Header) == 4);
+
+}  // namespace detail
+
+template <std::size_t L, std::size_t B>
+class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc {
+  static_assert(B >= 4 && B <= (std::size_t{1} << 29) && std::has_single_bit(B),
+                "stalloc::Stalloc<L, B>: the block size B must be a power of two from 4 to 2^29 "
+                "(a free block must hold the 4-byte chunk header)");
+  static_assert(L >= 1 && L <= 65535,
+                "stalloc::Stalloc<L, B>: the block count L must be in 1..65535 "
+                "(block indices are 16-bit)");
+
+ public:
+  static constexpr std::size_t block_count = L;
+  static constexpr std::size_t block_size = B;
+  static constexpr std::size_t capacity = L * B;  // usable bytes
+
+  // Touches only the headers: a local arena costs nothing to create, and a
+  // static one is all-zero bytes, so it lives in .bss.
+  constexpr Stalloc() noexcept {}
+
+  // Allocations point into the object, so it can be neither copied nor moved.
+  Stalloc(const Stalloc&) = delete;
+  Stalloc& operator=(const Stalloc&) = delete;
+
+  // ---- Block API --------------------------------------------------------
+  // Sizes and alignments are counted in blocks. `align` is a power of two;
+  // the returned address is a multiple of align * B.
+
+  // First fit: the lowest-addressed free chunk that can hold `count` blocks at
+  // the requested alignment. Spare blocks before and after the chosen range
+  // stay free. Returns nullptr, changing nothing, when no chunk fits or the
+  // arguments are invalid (count 0 or > L, align not a power of two).
+  [[nodiscard]] void* allocate_blocks(std::size_t count, std::size_t align) noexcept {
+    if (count - 1 >= L || !valid_block_align(align)) return nullptr;
+    if (head_.size_code == kFullMarker) return nullptr;
+
+    Link link = kHeadLink;
+    std::size_t at = head_.next;
+    for (;;) {
+      const detail::Header h = load(at);
+      const std::size_t end = at + decode(h.size_code);
+      const std::size_t start = align == 1 ? at : align_up_index(at, align);
+      if (start + count <= end) return take(link, at, h.next, start, count, end);
+      if (h.next == 0) return nullptr;
+      link = at;
+      at = h.next;
+    }
+  }
+
+  // Sized free: `count` must be the block count the allocation was made with
+  // (or has since been grown or shrunk to). Coalesces with free neighbours.
+  void deallocate_blocks(void* p, std::size_t count) noexcept {
+    release(index_of(p), count);
+  }
+
+  // Returns the tail [new_count, old_count) to the free list. Never moves.
+  // new_count must be in 1..old_count.
+  void shrink_in_place(void* p, std::size_t old_count, std::size_t new_count) noexcept {
+    if (new_count < old_count) release(index_of(p) + new_count, old_count - new_count);
+  }
+
+  // Succeeds only when the free chunk that starts right after the allocation
+  // holds at least new_count - old_count blocks; otherwise changes nothing.
+  [[nodiscard]] bool grow_in_place(void* p, std::size_t old_count, std::size_t new_count) noexcept {
+    if (new_count <= old_count) return true;
+    const std::size_t want = new_count - old_count;
+    return extend(index_of(p) + old_count, want, want) == want;
+  }
+
+  // Grows as far as the following free chunk allows, up to new_count.
+  // Returns the allocation's new block count, between old_count and new_count.
+  std::size_t grow_up_to(void* p, std::size_t old_count, std::size_t new_count) noexcept {
+    if (new_count <= old_count) return old_count;
+    return old_count + extend(index_of(p) + old_count, 1, new_count - old_count);
+  }
+
+  // Forgets every allocation at once.
+  void clear() noexcept {
+    head_ = detail::Header{0, 0};
+    store(0, detail::Header{0, encode(L)});
+  }
+
+  [[nodiscard]] bool is_oom() const noexcept { return head_.size_code == kFullMarker; }
+
+  [[nodiscard]] bool is_empty() const noexcept {
+    return head_.size_code != kFullMarker && head_.next == 0 && load(0).size_code == encode(L);
+  }
+
+  [[nodiscard]] bool owns(const void* p) const noexcept {
+    const auto a = reinterpret_cast<std::uintptr_t>(p);
+    const auto b = reinterpret_cast<std::uintptr_t>(base());
+    return a - b < capacity;
+  }
+
+  // ---- Byte API ---------------------------------------------------------
+  // Sizes in bytes; `align` is a power of two in bytes. Sizes round up to
+  // whole blocks, alignments below B round up to B.
+
+  // size 0 returns a non-null pointer aligned to `align` that touches no
+  // block and must not be dereferenced. nullptr when the arena cannot serve
+  // the request or `align` is not a power of two.
+  [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
+    if (size == 0) return dangling(align);
+    if (size > capacity) return nullptr;
+    return allocate_blocks(blocks_for(size), align_in_blocks(align));
+  }
+
+  // size 0 is a no-op (the pointer came from allocate(0, ...)).
+  void deallocate(void* p, std::size_t size, std::size_t /*align*/) noexcept {
+    if (size != 0) release(index_of(p), blocks_for(size));
+  }
+
+  // new_size >= old_size. In place when the next chunk allows, else allocate,
+  // copy, free. nullptr on failure, and the old allocation stays valid.
+  [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,
+                           std::size_t align) noexcept {
+    if (old_size == 0) return allocate(new_size, align);
+    if (new_size > capacity) return nullptr;
+    const std::size_t old_count = blocks_for(old_size);
+    const std::size_t new_count = blocks_for(new_size);
+    if (new_count <= old_count) return p;
+    const std::size_t want = new_count - old_count;
+    if (extend(index_of(p) + old_count, want, want) == want) return p;
+    void* q = allocate_blocks(new_count, align_in_blocks(align));
+    if (q == nullptr) return nullptr;
+    std::memcpy(q, p, old_size);
+    release(index_of(p), old_count);
+    return q;
+  }
+
+  // new_size <= old_size. In place unless `align` is stricter than p's own
+  // alignment; new_size 0 frees and returns the zero-size pointer. nullptr
+  // only when a forced move finds no room (the old allocation stays valid).
+  [[nodiscard]] void* shrink(void* p, std::size_t old_size, std::size_t new_size,
+                             std::size_t align) noexcept {
+    if (new_size == 0) {
+      deallocate(p, old_size, align);
+      return dangling(align);
+    }
+    if (!std::has_single_bit(align)) return nullptr;
+    if (reinterpret_cast<std::uintptr_t>(p) % align != 0) {
+      void* q = allocate(new_size, align);
+      if (q == nullptr) return nullptr;
+      std::memcpy(q, p, new_size);
+      deallocate(p, old_size, align);
+      return q;
+    }
+    shrink_in_place(p, blocks_for(old_size), blocks_for(new_size));
+    return p;
+  }
+
+  // grow or shrink, whichever the sizes call for.
+  [[nodiscard]] void* reallocate(void* p, std::size_t old_size, std::size_t new_size,
+                                 std::size_t align) noexcept {
+    return new_size >= old_size ? grow(p, old_size, new_size, align)
+                                : shrink(p, old_size, new_size, align);
+  }
+
+  // ---- Diagnostics ------------------------------------------------------
+
+  // Calls f(start_block, length_in_blocks) for each free chunk, in address
+  // order. Stops early at anything out of range, so a corrupt list cannot
+  // make it loop or read outside the arena.
+  template <class F>
+  void for_each_free_chunk(F&& f) const {
+    if (is_oom()) return;
+    std::size_t at = head_.next;
+    std::size_t visited = 0;
+    while (at < L && visited++ < L) {
+      const detail::Header h = load(at);
+      f(at, decode(h.size_code));
+      if (h.next == 0) break;
+      at = h.next;
+    }
+  }
+
+  [[nodiscard]] FreeListStats stats() const noexcept {
+    FreeListStats s;
+    for_each_free_chunk([&](std::size_t, std::size_t len) {
+      s.free_blocks += len;
+      ++s.free_chunks;
+      if (len > s.largest_free_chunk) s.largest_free_chunk = len;
+    });
+    return s;
+  }
+
+  // Walks the free list and reports the first broken invariant (I1..I5).
+  [[nodiscard]] InvariantReport check_invariants() const noexcept {
+    if (head_.size_code != 0 && head_.size_code != kFullMarker)
+      return {false, "base header holds neither 0 nor the full marker", 0};
+    if (is_oom()) return {};
+    std::size_t at = head_.next;
+    std::size_t visited = 0;
+    for (;;) {
+      if (at >= L) return {false, "free chunk index out of range", at};
+      if (++visited > L) return {false, "free list longer than the arena (cycle)", at};
+      const detail::Header h = load(at);
+      // Valid codes are 0..L-1 (lengths L..1); anything else is a zero or
+      // negative length.
+      if (h.size_code >= L) return {false, "free chunk length is zero or out of range", at};
+      const std::size_t len = decode(h.size_code);
+      if (at + len > L) return {false, "free chunk runs past the end of the arena", at};
+      if (h.next == 0) return {};
+      if (h.next <= at) return {false, "free chunk indices not strictly increasing", at};
+      if (at + len == h.next) return {false, "two free chunks touch (not coalesced)", at};
+      if (at + len > h.next) return {false, "free chunks overlap", at};
+      at = h.next;
+    }
+  }
+
+  // Address of block `index`; for tests and diagnostics.
+  [[nodiscard]] const void* block_address(std::size_t index) const noexcept {
+    return base() + index * B;
+  }
+  [[nodiscard]] std::size_t block_index(const void* p) const noexcept {
+    return static_cast<std::size_t>(static_cast<const unsigned char*>(p) - base()) >> kShift;
+  }
+
+ private:
+  static constexpr std::uint16_t kFullMarker = 0xFFFF;
+  static constexpr unsigned kShift = std::countr_zero(B);
+  // Largest block alignment accepted; keeps index arithmetic far from overflow.
+  static constexpr std::size_t kMaxBlockAlign = std::size_t{1} << 32;
+  // A Link names the header whose `next` field points at the current chunk:
+  // a block index, or kHeadLink for the base header.
+  using Link = std::size_t;
+  static constexpr Link kHeadLink = ~std::size_t{0};
+
+  // Length <-> size_code. For L == 65535 the code of length L is 0 and the
+  // code of length 1 is 65534, so kFullMarker (65535) never occurs in a chunk.
+  static constexpr std::uint16_t encode(std::size_t len) noexcept {
+    return static_cast<std::uint16_t>(L - len);
+  }
+  static constexpr std::size_t decode(std::uint16_t code) noexcept {
+    return L - static_cast<std::size_t>(code);
+  }
+
+  static constexpr std::size_t blocks_for(std::size_t bytes) noexcept {
+    return (bytes + B - 1) >> kShift;
+  }
+  static constexpr bool valid_block_align(std::size_t align) noexcept {
+    return std::has_single_bit(align) && align <= kMaxBlockAlign;
+  }
+  // Byte alignment -> block alignment; 0 (invalid) when not a power of two.
+  static constexpr std::size_t align_in_blocks(std::size_t align) noexcept {
+    if (!std::has_single_bit(align)) return 0;
+    return align <= B ? 1 : align >> kShift;
+  }
+  static void* dangling(std::size_t align) noexcept {
+    return std::has_single_bit(align) ? reinterpret_cast<void*>(align) : nullptr;
+  }
+
+  unsigned char* base() noexcept { return storage_.bytes; }
+  const unsigned char* base() const noexcept { return storage_.bytes; }
+
+  std::size_t index_of(const void* p) const noexcept { return block_index(p); }
+
+  // The first index >= at whose address is a multiple of align * B.
+  std::size_t align_up_index(std::size_t at, std::size_t align) const noexcept {
+    const std::size_t phase = (reinterpret_cast<std::uintptr_t>(base()) >> kShift) & (align - 1);
+    return ((at + phase + align - 1) & ~(align - 1)) - phase;
+  }
+
+  detail::Header load(std::size_t index) const noexcept {
+    detail::Header h;
+    std::memcpy(&h, base() + index * B, sizeof h);
+    return h;
+  }
+  void store(std::size_t index, detail::Header h) noexcept {
+    std::memcpy(base() + index * B, &h, sizeof h);
+  }
+  void set_next(Link link, std::size_t next) noexcept {
+    const auto n = static_cast<std::uint16_t>(next);
+    if (link == kHeadLink) {
+      head_.next = n;
+    } else {
+      std::memcpy(base() + link * B, &n, sizeof n);  // `next` is the header's first field
+    }
+  }
+
+  // Carves [start, start + count) out of the chunk [at, end), which `link`
+  // points to and whose successor is `next`. The part before `start` keeps the
+  // chunk's header; the part after gets a new one.
+  void* take(Link link, std::size_t at, std::size_t next, std::size_t start, std::size_t count,
+             std::size_t end) noexcept {
+    std::size_t after = next;
+    if (start + count < end) {
+      after = start + count;
+      store(after, detail::Header{static_cast<std::uint16_t>(next), encode(end - after)});
+    }
+    if (start > at) {
+      store(at, detail::Header{static_cast<std::uint16_t>(after), encode(start - at)});
+    } else if (link == kHeadLink && after == 0) {
+      head_ = detail::Header{0, kFullMarker};  // I5: the list just became empty
+    } else {
+      set_next(link, after);
+    }
+    return base() + start * B;
+  }
+
+  // Returns [at, at + count) to the free list, coalescing on both sides.
+  void release(std::size_t at, std::size_t count) noexcept {
+    if (is_oom()) {
+      head_ = detail::Header{static_cast<std::uint16_t>(at), 0};
+      store(at, detail::Header{0, encode(count)});
+      return;
+    }
+    // Find the last chunk before `at` (prev) and the first after it (next).
+    Link prev = kHeadLink;
+    std::size_t prev_end = 0;
+    std::size_t next = head_.next;
+    detail::Header next_h{};
+    bool has_next = true;
+    while (next < at) {
+      next_h = load(next);
+      prev = next;
+      prev_end = next + decode(next_h.size_code);
+      if (next_h.next == 0) {
+        has_next = false;
+        break;
+      }
+      next = next_h.next;
+    }
+
+    std::size_t len = count;
+    std::size_t successor = has_next ? next : 0;
+    if (has_next && at + count == next) {  // merge with the chunk after
+      const detail::Header h = load(next);
+      len += decode(h.size_code);
+      successor = h.next;
+    }
+    if (prev != kHeadLink && prev_end == at) {  // merge into the chunk before
+      store(prev, detail::Header{static_cast<std::uint16_t>(successor),
+                                 encode(prev_end - prev + len)});
+    } else {
+      store(at, detail::Header{static_cast<std::uint16_t>(successor), encode(len)});
+      set_next(prev, at);
+    }
+  }
+
+  // Takes between `min` and `max` blocks from the free chunk that starts
+  // exactly at `at`, if there is one. Returns how many were taken (0 if fewer
+  // than `min` were available; nothing changes then).
+  std::size_t extend(std::size_t at, std::size_t min, std::size_t max) noexcept {
+    if (is_oom() || at >= L) return 0;
+    Link link = kHeadLink;
+    std::size_t cur = head_.next;
+    detail::Header h = load(cur);
+    while (cur < at) {
+      if (h.next == 0) return 0;
+      link = cur;
+      cur = h.next;
+      h = load(cur);
+    }
+    if (cur != at) return 0;
+    const std::size_t len = decode(h.size_code);
+    if (len < min) return 0;
+    const std::size_t got = len < max ? len : max;
+    take(link, at, h.next, at, got, at + len);
+    return got;
+  }
+
+  // The blocks. A union so the constexpr constructor can leave them
+  // untouched: only `untouched` is initialised, and it is zero like the rest.
+  union Storage {
+    unsigned char untouched = 0;
+    alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) unsigned char bytes[L * B];
+  } storage_;
+  detail::Header head_{0, 0};
+};
+
+}  // namespace stalloc
