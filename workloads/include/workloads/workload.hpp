@@ -42,6 +42,7 @@ struct Options {
   bool quick = false;   // CI-sized: finishes in well under a second per allocator
   bool check = false;   // fill patterns and verify them before every free
   unsigned threads = 1; // for multithreaded workloads; others ignore it
+  std::string input;    // the ARG of `--workload NAME:ARG` (trace:FILE), else empty
 };
 
 // One point of a workload's parameter sweep (for example the live-set size of
