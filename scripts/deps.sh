@@ -5,7 +5,7 @@ STALLOC_DEBIAN_PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev
   zlib1g-dev libzstd-dev
-  valgrind clang-14 libclang-rt-14-dev python3-matplotlib
+  valgrind clang-14 libclang-rt-14-dev python3-matplotlib python3-jsonschema
 )
 
 stalloc_install_deps() {
