@@ -29,6 +29,18 @@
 //       been coalesced).
 //   I5  The base header is marked full exactly when the list is empty.
 //
+// Policies
+//   Stalloc<L, B> (policy Unchecked) trusts its caller, like the original
+//   crate. Stalloc<L, B, Hardened> (stalloc/hardened.hpp) validates every
+//   pointer and size it is given and the free list it walks, and reports
+//   misuse through a replaceable handler instead of corrupting the arena.
+//
+// AddressSanitizer
+//   Built with -fsanitize=address, the arena poisons what the caller must not
+//   touch: the bodies of free chunks (all but their 4-byte header), and the
+//   rounding slack between the end of a byte-API allocation and the end of its
+//   last block. Define STALLOC_NO_ASAN_POISONING to turn this off.
+//
 // Thread safety: none. Use SyncStalloc (stalloc/sync.hpp) to share one arena.
 #pragma once
 
@@ -36,6 +48,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+
+#if !defined(STALLOC_NO_ASAN_POISONING)
+#if defined(__SANITIZE_ADDRESS__)
+#define STALLOC_ASAN_POISONING 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STALLOC_ASAN_POISONING 1
+#endif
+#endif
+#endif
+#if defined(STALLOC_ASAN_POISONING)
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace stalloc {
 
@@ -56,10 +81,37 @@ struct InvariantReport {
   explicit operator bool() const noexcept { return ok; }
 };
 
+// What a checking policy detected (see stalloc/hardened.hpp).
+enum class Misuse {
+  double_free,         // the freed range overlaps a free chunk
+  foreign_pointer,     // the pointer does not point into this arena
+  misaligned_pointer,  // the pointer is inside the arena but not at a block start
+  bad_size,            // zero blocks, or a range that runs past the arena's end
+  corrupt_free_list,   // a free-list header breaks an invariant
+};
+
+struct MisuseReport {
+  Misuse kind;
+  const char* what;     // one line, for humans
+  const void* arena;    // the Stalloc object
+  const void* pointer;  // the caller's pointer, or the corrupt header's address
+};
+
+// The default policy: no checks, no cost. A policy is a class with
+//   static constexpr bool checks;                       // validate at all?
+//   static void report(const MisuseReport&) noexcept;   // called on misuse
+// After report() returns, the operation is abandoned: nothing is changed and
+// allocations return nullptr.
+struct Unchecked {
+  static constexpr bool checks = false;
+  static void report(const MisuseReport&) noexcept {}
+};
+
 namespace detail {
 
-// GCC and Clang refuse alignas() above 2^28; larger blocks still get address-
-// aligned allocations because alignment is computed from real addresses.
+// GCC and Clang refuse alignas() above 2^28. For B = 2^29 the object is only
+// 2^28-aligned; byte-API requests for more than that are refused unless the
+// object happens to sit at a suitably aligned address.
 inline constexpr std::size_t kMaxObjectAlign = std::size_t{1} << 28;
 
 struct Header {
@@ -68,9 +120,27 @@ struct Header {
 };
 static_assert(sizeof(Header) == 4);
 
+// AddressSanitizer hooks; empty (and free) in every other build.
+inline void poison(const void* p, std::size_t n) noexcept {
+#if defined(STALLOC_ASAN_POISONING)
+  if (n != 0) ASAN_POISON_MEMORY_REGION(p, n);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+inline void unpoison(const void* p, std::size_t n) noexcept {
+#if defined(STALLOC_ASAN_POISONING)
+  if (n != 0) ASAN_UNPOISON_MEMORY_REGION(p, n);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
 }  // namespace detail
 
-template <std::size_t L, std::size_t B>
+template <std::size_t L, std::size_t B, class Policy = Unchecked>
 class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc {
   static_assert(B >= 4 && B <= (std::size_t{1} << 29) && std::has_single_bit(B),
                 "stalloc::Stalloc<L, B>: the block size B must be a power of two from 4 to 2^29 "
@@ -83,14 +153,24 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   static constexpr std::size_t block_count = L;
   static constexpr std::size_t block_size = B;
   static constexpr std::size_t capacity = L * B;  // usable bytes
+  using policy = Policy;
 
-  // Touches only the headers: a local arena costs nothing to create, and a
-  // static one is all-zero bytes, so it lives in .bss.
+  // Touches only the headers (block 0's and the base header): a local arena
+  // costs nothing to create, and a static one is all-zero bytes, so it lives
+  // in .bss.
   constexpr Stalloc() noexcept {}
 
   // Allocations point into the object, so it can be neither copied nor moved.
   Stalloc(const Stalloc&) = delete;
   Stalloc& operator=(const Stalloc&) = delete;
+
+#if defined(STALLOC_ASAN_POISONING)
+  // The memory may be reused for anything once the arena is gone, so it must
+  // not stay poisoned.
+  ~Stalloc() {
+    detail::unpoison(base(), capacity);
+  }
+#endif
 
   // ---- Block API --------------------------------------------------------
   // Sizes and alignments are counted in blocks. `align` is a power of two;
@@ -103,11 +183,17 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   [[nodiscard]] void* allocate_blocks(std::size_t count, std::size_t align) noexcept {
     if (count - 1 >= L || !valid_block_align(align)) return nullptr;
     if (head_.size_code == kFullMarker) return nullptr;
+    if constexpr (Policy::checks) {
+      if (!head_is_valid()) return nullptr;
+    }
 
     Link link = kHeadLink;
     std::size_t at = head_.next;
     for (;;) {
       const detail::Header h = load(at);
+      if constexpr (Policy::checks) {
+        if (!chunk_is_valid(at, h)) return nullptr;
+      }
       const std::size_t end = at + decode(h.size_code);
       const std::size_t start = align == 1 ? at : align_up_index(at, align);
       if (start + count <= end) return take(link, at, h.next, start, count, end);
@@ -120,13 +206,18 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   // Sized free: `count` must be the block count the allocation was made with
   // (or has since been grown or shrunk to). Coalesces with free neighbours.
   void deallocate_blocks(void* p, std::size_t count) noexcept {
-    release(index_of(p), count);
+    release(index_for(p, count), count);
   }
 
   // Returns the tail [new_count, old_count) to the free list. Never moves.
   // new_count must be in 1..old_count.
   void shrink_in_place(void* p, std::size_t old_count, std::size_t new_count) noexcept {
-    if (new_count < old_count) release(index_of(p) + new_count, old_count - new_count);
+    if (new_count >= old_count) return;
+    const std::size_t at = index_for(p, old_count);
+    if constexpr (Policy::checks) {
+      if (at == kBadIndex) return;
+    }
+    release(at + new_count, old_count - new_count);
   }
 
   // Succeeds only when the free chunk that starts right after the allocation
@@ -134,24 +225,29 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   [[nodiscard]] bool grow_in_place(void* p, std::size_t old_count, std::size_t new_count) noexcept {
     if (new_count <= old_count) return true;
     const std::size_t want = new_count - old_count;
-    return extend(index_of(p) + old_count, want, want) == want;
+    return extend(index_for(p, old_count), old_count, want, want) == want;
   }
 
   // Grows as far as the following free chunk allows, up to new_count.
   // Returns the allocation's new block count, between old_count and new_count.
   std::size_t grow_up_to(void* p, std::size_t old_count, std::size_t new_count) noexcept {
     if (new_count <= old_count) return old_count;
-    return old_count + extend(index_of(p) + old_count, 1, new_count - old_count);
+    return old_count + extend(index_for(p, old_count), old_count, 1, new_count - old_count);
   }
 
   // Forgets every allocation at once.
   void clear() noexcept {
+    detail::poison(base(), capacity);
     head_ = detail::Header{0, 0};
     store(0, detail::Header{0, encode(L)});
   }
 
-  [[nodiscard]] bool is_oom() const noexcept { return head_.size_code == kFullMarker; }
+  [[nodiscard]] bool is_oom() const noexcept {
+    return head_.size_code == kFullMarker;
+  }
 
+  // The free list is the single chunk [0, L). (The crate answered true as
+  // soon as block 0 was free; this looks at the chunk's length too.)
   [[nodiscard]] bool is_empty() const noexcept {
     return head_.size_code != kFullMarker && head_.next == 0 && load(0).size_code == encode(L);
   }
@@ -171,51 +267,69 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   // the request or `align` is not a power of two.
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
     if (size == 0) return dangling(align);
-    if (size > capacity) return nullptr;
-    return allocate_blocks(blocks_for(size), align_in_blocks(align));
+    if (size > capacity || !object_can_align(align)) return nullptr;
+    void* p = allocate_blocks(blocks_for(size), align_in_blocks(align));
+    if (p != nullptr) expose(p, size);
+    return p;
   }
 
   // size 0 is a no-op (the pointer came from allocate(0, ...)).
   void deallocate(void* p, std::size_t size, std::size_t /*align*/) noexcept {
-    if (size != 0) release(index_of(p), blocks_for(size));
+    if (size == 0) return;
+    const std::size_t count = blocks_for(size);
+    release(index_for(p, count), count);
   }
 
-  // new_size >= old_size. In place when the next chunk allows, else allocate,
-  // copy, free. nullptr on failure, and the old allocation stays valid.
+  // new_size >= old_size. In place when the next chunk allows (and p already
+  // meets `align`), else allocate, copy, free. nullptr on failure, and then
+  // the old allocation stays valid and the arena unchanged.
   [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,
                            std::size_t align) noexcept {
     if (old_size == 0) return allocate(new_size, align);
-    if (new_size > capacity) return nullptr;
+    if (new_size > capacity || !std::has_single_bit(align)) return nullptr;
     const std::size_t old_count = blocks_for(old_size);
     const std::size_t new_count = blocks_for(new_size);
-    if (new_count <= old_count) return p;
-    const std::size_t want = new_count - old_count;
-    if (extend(index_of(p) + old_count, want, want) == want) return p;
-    void* q = allocate_blocks(new_count, align_in_blocks(align));
+    const bool aligned = (reinterpret_cast<std::uintptr_t>(p) & (align - 1)) == 0;
+    if (aligned) {
+      if (new_count <= old_count) {
+        expose(p, new_size);
+        return p;
+      }
+      const std::size_t want = new_count - old_count;
+      if (extend(index_for(p, old_count), old_count, want, want) == want) {
+        expose(p, new_size);
+        return p;
+      }
+    }
+    void* q = allocate(new_size, align);
     if (q == nullptr) return nullptr;
-    std::memcpy(q, p, old_size);
-    release(index_of(p), old_count);
+    std::memcpy(q, p, old_size < new_size ? old_size : new_size);
+    deallocate(p, old_size, align);
     return q;
   }
 
   // new_size <= old_size. In place unless `align` is stricter than p's own
   // alignment; new_size 0 frees and returns the zero-size pointer. nullptr
-  // only when a forced move finds no room (the old allocation stays valid).
+  // when `align` is not a power of two or a forced move finds no room (the
+  // old allocation then stays valid).
   [[nodiscard]] void* shrink(void* p, std::size_t old_size, std::size_t new_size,
                              std::size_t align) noexcept {
+    if (!std::has_single_bit(align)) return nullptr;
     if (new_size == 0) {
       deallocate(p, old_size, align);
       return dangling(align);
     }
-    if (!std::has_single_bit(align)) return nullptr;
-    if (reinterpret_cast<std::uintptr_t>(p) % align != 0) {
+    if ((reinterpret_cast<std::uintptr_t>(p) & (align - 1)) != 0) {
       void* q = allocate(new_size, align);
       if (q == nullptr) return nullptr;
-      std::memcpy(q, p, new_size);
+      std::memcpy(q, p, new_size < old_size ? new_size : old_size);
       deallocate(p, old_size, align);
       return q;
     }
-    shrink_in_place(p, blocks_for(old_size), blocks_for(new_size));
+    const std::size_t old_count = blocks_for(old_size);
+    const std::size_t new_count = blocks_for(new_size);
+    if (new_count < old_count) shrink_in_place(p, old_count, new_count);
+    expose(p, new_size);
     return p;
   }
 
@@ -295,6 +409,8 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   // a block index, or kHeadLink for the base header.
   using Link = std::size_t;
   static constexpr Link kHeadLink = ~std::size_t{0};
+  // index_for()'s answer, with a checking policy, for a pointer it reported.
+  static constexpr std::size_t kBadIndex = ~std::size_t{0};
 
   // Length <-> size_code. For L == 65535 the code of length L is 0 and the
   // code of length 1 is 65534, so kFullMarker (65535) never occurs in a chunk.
@@ -305,8 +421,9 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     return L - static_cast<std::size_t>(code);
   }
 
+  // Rounds up without overflowing, even for sizes near SIZE_MAX.
   static constexpr std::size_t blocks_for(std::size_t bytes) noexcept {
-    return (bytes + B - 1) >> kShift;
+    return (bytes >> kShift) + ((bytes & (B - 1)) != 0 ? 1 : 0);
   }
   static constexpr bool valid_block_align(std::size_t align) noexcept {
     return std::has_single_bit(align) && align <= kMaxBlockAlign;
@@ -316,16 +433,82 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     if (!std::has_single_bit(align)) return 0;
     return align <= B ? 1 : align >> kShift;
   }
+  // Block alignment is computed from block indices, which is only right when
+  // the object is B-aligned; that fails only for B = 2^29 (see kMaxObjectAlign).
+  bool object_can_align(std::size_t align) const noexcept {
+    if constexpr (B > detail::kMaxObjectAlign) {
+      const auto a = reinterpret_cast<std::uintptr_t>(base());
+      if (align > detail::kMaxObjectAlign && (a & (B - 1)) != 0) return false;
+    }
+    (void)align;
+    return true;
+  }
   static void* dangling(std::size_t align) noexcept {
     return std::has_single_bit(align) ? reinterpret_cast<void*>(align) : nullptr;
   }
 
-  unsigned char* base() noexcept { return storage_.bytes; }
-  const unsigned char* base() const noexcept { return storage_.bytes; }
+  unsigned char* base() noexcept {
+    return storage_.bytes;
+  }
+  const unsigned char* base() const noexcept {
+    return storage_.bytes;
+  }
 
-  std::size_t index_of(const void* p) const noexcept { return block_index(p); }
+  // ASan: the caller may touch [p, p + size); the rest of its last block is
+  // rounding slack and stays poisoned.
+  void expose(void* p, std::size_t size) noexcept {
+#if defined(STALLOC_ASAN_POISONING)
+    if (!owns(p)) return;  // a pointer a checking policy has just reported
+    auto* bytes = static_cast<unsigned char*>(p);
+    detail::unpoison(bytes, size);
+    detail::poison(bytes + size, blocks_for(size) * B - size);
+#else
+    (void)p;
+    (void)size;
+#endif
+  }
 
-  // The first index >= at whose address is a multiple of align * B.
+  // The block index of an allocation start that covers `count` blocks. With a
+  // checking policy, a pointer that cannot be one is reported and kBadIndex
+  // returned; the callers then do nothing.
+  std::size_t index_for(const void* p, std::size_t count) const noexcept {
+    if constexpr (Policy::checks) {
+      if (!owns(p)) return misuse(Misuse::foreign_pointer, "pointer not from this arena", p);
+      const auto offset = static_cast<std::size_t>(static_cast<const unsigned char*>(p) - base());
+      if ((offset & (B - 1)) != 0)
+        return misuse(Misuse::misaligned_pointer, "pointer not at a block boundary", p);
+      const std::size_t at = offset >> kShift;
+      if (count == 0 || count > L - at)
+        return misuse(Misuse::bad_size, "size is zero or runs past the end of the arena", p);
+      return at;
+    } else {
+      (void)count;
+      return block_index(p);
+    }
+  }
+
+  std::size_t misuse(Misuse kind, const char* what, const void* p) const noexcept {
+    Policy::report(MisuseReport{kind, what, this, p});
+    return kBadIndex;
+  }
+
+  // Checking policies only: the base header, and one chunk header on the
+  // walk, against I1..I4 (reported, so no walk goes astray).
+  bool head_is_valid() const noexcept {
+    if ((head_.size_code == 0 && head_.next < L) || head_.size_code == kFullMarker) return true;
+    misuse(Misuse::corrupt_free_list, "free list corrupt: bad base header", this);
+    return false;
+  }
+  bool chunk_is_valid(std::size_t at, detail::Header h) const noexcept {
+    const std::size_t end = at + decode(h.size_code);
+    if (at < L && h.size_code < L && end <= L && (h.next == 0 || (h.next > end && h.next < L)))
+      return true;
+    misuse(Misuse::corrupt_free_list, "free list corrupt: chunk header breaks an invariant",
+           at < L ? block_address(at) : this);
+    return false;
+  }
+
+  // The index of the first block whose address is a multiple of align * B.
   std::size_t align_up_index(std::size_t at, std::size_t align) const noexcept {
     const std::size_t phase = (reinterpret_cast<std::uintptr_t>(base()) >> kShift) & (align - 1);
     return ((at + phase + align - 1) & ~(align - 1)) - phase;
@@ -336,7 +519,10 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     std::memcpy(&h, base() + index * B, sizeof h);
     return h;
   }
+  // Writes the header of a free chunk; under ASan a chunk's header is the only
+  // part of it that is not poisoned.
   void store(std::size_t index, detail::Header h) noexcept {
+    detail::unpoison(base() + index * B, sizeof h);
     std::memcpy(base() + index * B, &h, sizeof h);
   }
   void set_next(Link link, std::size_t next) noexcept {
@@ -357,20 +543,36 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     if (start + count < end) {
       after = start + count;
       store(after, detail::Header{static_cast<std::uint16_t>(next), encode(end - after)});
+      detail::poison(base() + after * B + sizeof(detail::Header),
+                     (end - after) * B - sizeof(detail::Header));
     }
     if (start > at) {
       store(at, detail::Header{static_cast<std::uint16_t>(after), encode(start - at)});
+      detail::poison(base() + at * B + sizeof(detail::Header),
+                     (start - at) * B - sizeof(detail::Header));
     } else if (link == kHeadLink && after == 0) {
-      head_ = detail::Header{0, kFullMarker};  // I5: the list just became empty
+      // I5: the list just became empty. Only when the FIRST chunk is taken
+      // whole: taking a later chunk whole just unlinks it (the crate marked
+      // the arena full here and lost every earlier chunk).
+      head_ = detail::Header{0, kFullMarker};
     } else {
       set_next(link, after);
     }
-    return base() + start * B;
+    void* p = base() + start * B;
+    detail::unpoison(p, count * B);
+    return p;
   }
 
   // Returns [at, at + count) to the free list, coalescing on both sides.
+  // With a checking policy, `at` may be kBadIndex (already reported), and the
+  // range is checked against the free chunks around it before anything is
+  // written: overlapping one means a double free.
   void release(std::size_t at, std::size_t count) noexcept {
+    if constexpr (Policy::checks) {
+      if (at == kBadIndex || !head_is_valid()) return;
+    }
     if (is_oom()) {
+      detail::poison(base() + at * B, count * B);
       head_ = detail::Header{static_cast<std::uint16_t>(at), 0};
       store(at, detail::Header{0, encode(count)});
       return;
@@ -383,6 +585,9 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     bool has_next = true;
     while (next < at) {
       next_h = load(next);
+      if constexpr (Policy::checks) {
+        if (!chunk_is_valid(next, next_h)) return;
+      }
       prev = next;
       prev_end = next + decode(next_h.size_code);
       if (next_h.next == 0) {
@@ -391,32 +596,60 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
       }
       next = next_h.next;
     }
+    if constexpr (Policy::checks) {
+      if (prev_end > at || (has_next && next < at + count)) {
+        misuse(Misuse::double_free, "double free: the range overlaps a free chunk",
+               block_address(at));
+        return;
+      }
+    }
 
     std::size_t len = count;
     std::size_t successor = has_next ? next : 0;
+    bool merged_next = false;
     if (has_next && at + count == next) {  // merge with the chunk after
       const detail::Header h = load(next);
       len += decode(h.size_code);
       successor = h.next;
+      merged_next = true;
     }
+    // ASan: the freed blocks, and a swallowed successor's header, become
+    // chunk body; store() below unpoisons the one header that survives.
+    detail::poison(base() + at * B, count * B);
+    if (merged_next) detail::poison(base() + next * B, sizeof(detail::Header));
     if (prev != kHeadLink && prev_end == at) {  // merge into the chunk before
-      store(prev, detail::Header{static_cast<std::uint16_t>(successor),
-                                 encode(prev_end - prev + len)});
+      store(prev,
+            detail::Header{static_cast<std::uint16_t>(successor), encode(prev_end - prev + len)});
     } else {
       store(at, detail::Header{static_cast<std::uint16_t>(successor), encode(len)});
       set_next(prev, at);
     }
   }
 
-  // Takes between `min` and `max` blocks from the free chunk that starts
-  // exactly at `at`, if there is one. Returns how many were taken (0 if fewer
-  // than `min` were available; nothing changes then).
-  std::size_t extend(std::size_t at, std::size_t min, std::size_t max) noexcept {
+  // The allocation [alloc, alloc + old_count) takes between `min` and `max`
+  // blocks from the free chunk that starts right after it, if there is one.
+  // Returns how many were taken (0 if fewer than `min` were available;
+  // nothing changes then).
+  std::size_t extend(std::size_t alloc, std::size_t old_count, std::size_t min,
+                     std::size_t max) noexcept {
+    if constexpr (Policy::checks) {
+      if (alloc == kBadIndex || !head_is_valid()) return 0;
+    }
+    const std::size_t at = alloc + old_count;
     if (is_oom() || at >= L) return 0;
     Link link = kHeadLink;
     std::size_t cur = head_.next;
     detail::Header h = load(cur);
-    while (cur < at) {
+    for (;;) {
+      if constexpr (Policy::checks) {
+        if (!chunk_is_valid(cur, h)) return 0;
+        // A free chunk inside the allocation: it was freed already.
+        if (cur + decode(h.size_code) > alloc && cur < at) {
+          misuse(Misuse::double_free, "grow of a freed allocation", block_address(alloc));
+          return 0;
+        }
+      }
+      if (cur >= at) break;
       if (h.next == 0) return 0;
       link = cur;
       cur = h.next;
@@ -431,9 +664,10 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   }
 
   // The blocks. A union so the constexpr constructor can leave them
-  // untouched: only `untouched` is initialised, and it is zero like the rest.
+  // untouched: only block 0's header (the first member) is initialised, to
+  // the all-zero "one free chunk of L blocks".
   union Storage {
-    unsigned char untouched = 0;
+    detail::Header first_header{0, 0};
     alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) unsigned char bytes[L * B];
   } storage_;
   detail::Header head_{0, 0};
