@@ -1,0 +1,167 @@
+// Every synthetic workload against the rules of workload.hpp: clean in check
+// mode, no leaks after drain, a seed fixes the requests, and a full heap gives
+// counted failures rather than a crash.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+
+#include "capped_allocator.hpp"
+#include "checking_allocator.hpp"
+#include "test_driver.hpp"
+#include "workloads/metrics.hpp"
+#include "workloads/synthetic.hpp"
+
+namespace {
+
+using workloads::Options;
+using workloads::Point;
+using workloads::testing::CappedAllocator;
+using workloads::testing::CheckingAllocator;
+using workloads::testing::run_workload;
+
+template <class Tuple>
+struct AsTestTypes;
+template <class... W>
+struct AsTestTypes<std::tuple<W...>> {
+  using type = ::testing::Types<W...>;
+};
+
+template <class W>
+class WorkloadConformance : public ::testing::Test {};
+
+struct WorkloadName {
+  template <class W>
+  static std::string GetName(int) {
+    std::string name{W::info.name};
+    for (char& c : name)
+      if (c == '-') c = '_';
+    return name;
+  }
+};
+
+TYPED_TEST_SUITE(WorkloadConformance, AsTestTypes<workloads::SyntheticWorkloads>::type,
+                 WorkloadName);
+
+constexpr unsigned kRounds = 3;
+
+Options quick_check(std::uint64_t seed, unsigned threads) {
+  Options o;
+  o.seed = seed;
+  o.quick = true;
+  o.check = true;
+  o.threads = threads;
+  return o;
+}
+
+// Every sweep point, in check mode, single thread and (for multithreaded
+// workloads) three threads.
+TYPED_TEST(WorkloadConformance, CheckModeIsCleanAndDrainLeavesNothing) {
+  using W = TypeParam;
+  for (unsigned threads : {1u, 3u}) {
+    if (threads > 1 && !W::info.multithreaded) continue;
+    const Options options = quick_check(42, threads);
+    const auto points = W::points(options);
+    ASSERT_FALSE(points.empty());
+    for (const Point& point : points) {
+      SCOPED_TRACE("threads=" + std::to_string(threads) + " " + point.label());
+      W w{options, point};
+      CheckingAllocator a;
+      const auto result = run_workload(w, a, options, kRounds);
+      EXPECT_GT(result.operations, 0u);
+      EXPECT_EQ(w.corruptions(), 0u);
+      EXPECT_TRUE(a.errors().empty()) << a.errors().front();
+      EXPECT_EQ(a.live_blocks(), 0u) << "leaked " << a.live_bytes() << " bytes";
+      EXPECT_GT(a.allocations(), 0u);
+      if constexpr (workloads::ReportsMemory<W>) {
+        EXPECT_EQ(w.failed_requests(), 0u);
+        EXPECT_GT(w.peak_requested_bytes(), 0u);
+      }
+    }
+  }
+}
+
+// The pattern check is real: fast mode and check mode make the same requests.
+TYPED_TEST(WorkloadConformance, CheckModeDoesNotChangeTheRequests) {
+  using W = TypeParam;
+  Options fast = quick_check(42, 2);
+  fast.check = false;
+  const Point point = W::points(fast).front();
+  const W in_fast_mode{fast, point};
+  const W in_check_mode{quick_check(42, 2), point};
+  EXPECT_EQ(in_fast_mode.request_checksum(), in_check_mode.request_checksum());
+}
+
+TYPED_TEST(WorkloadConformance, SameSeedSameRequestsDifferentSeedDifferent) {
+  using W = TypeParam;
+  const Options options = quick_check(42, 2);
+  for (const Point& point : W::points(options)) {
+    SCOPED_TRACE(point.label());
+    const W a{options, point};
+    const W b{options, point};
+    const W c{quick_check(43, 2), point};
+    EXPECT_EQ(a.request_checksum(), b.request_checksum());
+    EXPECT_NE(a.request_checksum(), c.request_checksum());
+  }
+}
+
+// Quick and full runs take the same shape of requests, and quick is smaller or
+// equal: the points list of a quick run is a subset of the full one.
+TYPED_TEST(WorkloadConformance, QuickPointsAreASubsetOfTheFullSweep) {
+  using W = TypeParam;
+  Options full;
+  Options quick;
+  quick.quick = true;
+  const auto all = W::points(full);
+  for (const Point& p : W::points(quick)) {
+    bool found = false;
+    for (const Point& q : all) found = found || (q.name == p.name && q.value == p.value);
+    EXPECT_TRUE(found) << p.label();
+  }
+}
+
+// A heap far too small for the workload: requests fail, the workload counts
+// them, frees only what it got, and leaves nothing behind.
+TYPED_TEST(WorkloadConformance, AFullHeapGivesCountedFailuresNotACrash) {
+  using W = TypeParam;
+  for (unsigned threads : {1u, 3u}) {
+    if (threads > 1 && !W::info.multithreaded) continue;
+    SCOPED_TRACE("threads=" + std::to_string(threads));
+    const Options options = quick_check(42, threads);
+    const Point point = W::points(options).front();
+    W w{options, point};
+    CappedAllocator a{256};
+    run_workload(w, a, options, kRounds);
+    EXPECT_GT(a.refusals(), 0u);
+    EXPECT_EQ(w.corruptions(), 0u);
+    EXPECT_TRUE(a.checker().errors().empty()) << a.checker().errors().front();
+    EXPECT_EQ(a.checker().live_blocks(), 0u);
+    if constexpr (workloads::ReportsMemory<W>) {
+      EXPECT_EQ(w.failed_requests(), a.refusals());
+    }
+  }
+}
+
+// The arena hint must hold the peak live set (in requested bytes; block
+// rounding and fragmentation need the slack the hints leave), except for
+// workloads whose point is to overflow it.
+TYPED_TEST(WorkloadConformance, ArenaHintHoldsThePeakLiveSet) {
+  using W = TypeParam;
+  if constexpr (workloads::ReportsMemory<W>) {
+    const Options options = quick_check(42, W::info.multithreaded ? 3 : 1);
+    const std::uint64_t capacity = W::info.arena.blocks * W::info.arena.block_size;
+    EXPECT_LE(W::info.arena.blocks, 65535u) << "Stalloc block indices are 16-bit";
+    for (const Point& point : W::points(Options{})) {
+      SCOPED_TRACE(point.label());
+      W w{options, point};
+      CheckingAllocator a;
+      run_workload(w, a, options, 1);
+      if (!W::exceeds_arena_on_purpose) {
+        EXPECT_LE(w.peak_requested_bytes(), capacity);
+      }
+    }
+  }
+}
+
+}  // namespace
