@@ -1,0 +1,95 @@
+// stalloc::System: the C library's allocator (malloc, aligned_alloc, realloc,
+// free) behind the same byte API as Stalloc, so it can be the last link of an
+// AllocChain ("when every arena is full, ask the system").
+//
+// It holds no state, so it is constexpr-constructible and free to copy.
+// owns() answers true for every pointer: a chain routes a pointer to the first
+// link that owns it, and whatever no arena owns must have come from here.
+//
+// Size-0 requests behave as in Stalloc: a non-null pointer aligned to `align`
+// that must not be dereferenced and that deallocate(p, 0, align) ignores. This
+// keeps a chain's routing uniform (no link ever frees another link's
+// size-0 pointer).
+//
+// There is no clear() and no is_empty(): malloc cannot forget or count its
+// allocations, so a chain that ends in System offers neither.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "stalloc/stalloc.hpp"
+
+namespace stalloc {
+
+class System {
+ public:
+  constexpr System() noexcept = default;
+
+  // Alignments up to this come from plain malloc (glibc guarantees 16 on
+  // x86-64, which is also what operator new assumes).
+  static constexpr std::size_t malloc_alignment = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+
+  [[nodiscard]] void* allocate(std::size_t size, std::size_t align) const noexcept {
+    if (!std::has_single_bit(align)) return nullptr;
+    if (size == 0) return dangling(align);
+    if (align <= malloc_alignment) return std::malloc(size);
+    // C11 asks for a size that is a multiple of the alignment.
+    const std::size_t rounded = (size + align - 1) & ~(align - 1);
+    if (rounded < size) return nullptr;  // overflow
+    return std::aligned_alloc(align, rounded);
+  }
+
+  void deallocate(void* p, std::size_t size, std::size_t /*align*/) const noexcept {
+    if (size != 0) std::free(p);
+  }
+
+  // The global replacement frees without a size; System never needs one.
+  void deallocate_unsized(void* p, std::size_t /*align*/) const noexcept { std::free(p); }
+
+  [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,
+                           std::size_t align) const noexcept {
+    return reallocate(p, old_size, new_size, align);
+  }
+  [[nodiscard]] void* shrink(void* p, std::size_t old_size, std::size_t new_size,
+                             std::size_t align) const noexcept {
+    return reallocate(p, old_size, new_size, align);
+  }
+
+  // realloc when the alignment allows it (realloc only keeps malloc's own
+  // alignment), else allocate, copy, free. nullptr on failure, p untouched.
+  [[nodiscard]] void* reallocate(void* p, std::size_t old_size, std::size_t new_size,
+                                 std::size_t align) const noexcept {
+    if (old_size == 0) return allocate(new_size, align);
+    if (new_size == 0) {
+      deallocate(p, old_size, align);
+      return dangling(align);
+    }
+    if (align <= malloc_alignment) {
+      void* q = std::realloc(p, new_size);
+      // A failed shrink leaves p valid and big enough: keep using it.
+      if (q == nullptr && new_size <= old_size) return p;
+      return q;
+    }
+    void* q = allocate(new_size, align);
+    if (q == nullptr) return nullptr;
+    std::memcpy(q, p, old_size < new_size ? old_size : new_size);
+    std::free(p);
+    return q;
+  }
+
+  [[nodiscard]] constexpr bool owns(const void* /*p*/) const noexcept { return true; }
+  [[nodiscard]] constexpr bool is_oom() const noexcept { return false; }
+  // Nothing to check: System keeps no state of its own.
+  [[nodiscard]] constexpr InvariantReport check_invariants() const noexcept { return {}; }
+
+ private:
+  static void* dangling(std::size_t align) noexcept {
+    return reinterpret_cast<void*>(static_cast<std::uintptr_t>(align));
+  }
+};
+
+}  // namespace stalloc
