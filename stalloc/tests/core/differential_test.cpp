@@ -1,0 +1,82 @@
+// Randomized differential test: Stalloc against the bitmap reference model,
+// over configurations from the smallest (L = 1, B = 4) to the largest index
+// space (L = 65535) and big blocks. Fixed seed; to explore further:
+//   STALLOC_DIFF_SEED=<n>  another seed
+//   STALLOC_DIFF_OPS=<n>   operations per configuration (default below)
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "differential_driver.hpp"
+
+namespace {
+
+std::uint64_t env_or(const char* name, std::uint64_t fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(v, &end, 10);
+  if (*end != '\0') {
+    ADD_FAILURE() << name << " must be a decimal number, got '" << v << "'";
+    return fallback;
+  }
+  return n;
+}
+
+// Runs `ops` operations on Stalloc<L, B> (placed at each of several
+// alignment phases); stops at the first disagreement with the model.
+template <std::size_t L, std::size_t B>
+void run_differential(std::uint64_t default_ops) {
+  const std::uint64_t seed = env_or("STALLOC_DIFF_SEED", 20261125);
+  const std::uint64_t ops = env_or("STALLOC_DIFF_OPS", default_ops);
+  constexpr std::size_t kPhases = 4;
+  for (std::size_t shift = 0; shift < kPhases; ++shift) {
+    stalloc_test::Prng rng(seed * 1000003 + L * 31 + B + shift);
+    stalloc_test::Differential<L, B> diff(shift * 3);
+    for (std::uint64_t i = 0; i < ops / kPhases; ++i) {
+      const std::string error = diff.step(rng);
+      ASSERT_TRUE(error.empty()) << "Stalloc<" << L << ", " << B << ">, seed " << seed << ", phase "
+                                 << shift << ": " << error;
+    }
+    const std::string error = diff.free_all(rng);
+    ASSERT_TRUE(error.empty()) << "Stalloc<" << L << ", " << B << "> free_all: " << error;
+  }
+}
+
+TEST(Differential, OneBlock) {
+  run_differential<1, 4>(40'000);
+}
+TEST(Differential, TwoBlocks) {
+  run_differential<2, 8>(40'000);
+}
+TEST(Differential, CrateHeadline8x4) {
+  run_differential<8, 4>(120'000);
+}
+TEST(Differential, Small64x8) {
+  run_differential<64, 8>(200'000);
+}
+TEST(Differential, Medium300x16) {
+  run_differential<300, 16>(200'000);
+}
+TEST(Differential, Medium1000x4) {
+  run_differential<1000, 4>(200'000);
+}
+TEST(Differential, Wide4096x64) {
+  run_differential<4096, 64>(80'000);
+}
+TEST(Differential, MaxBlocks65535x4) {
+  run_differential<65535, 4>(60'000);
+}
+TEST(Differential, MaxBlocks65535x16) {
+  run_differential<65535, 16>(30'000);
+}
+TEST(Differential, BigBlocks16x4096) {
+  run_differential<16, 4096>(40'000);
+}
+TEST(Differential, HugeBlocks3x1MiB) {
+  run_differential<3, (std::size_t{1} << 20)>(10'000);
+}
+
+}  // namespace
