@@ -1,0 +1,154 @@
+// A trace compiled for replay: ops refer to dense slots instead of ids, bad
+// ops are dropped (and counted), and frees of everything the program left
+// live are appended, so that one pass over the program leaves the allocator
+// empty and the next pass can start over.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "workloads/trace/checker.hpp"
+#include "workloads/trace/open.hpp"
+
+namespace workloads::trace {
+
+struct ReplayOp {
+  std::uint64_t bytes;  // requested bytes (calloc: count * size)
+  std::uint32_t slot;   // realloc resizes its block in place in the slot table
+  std::uint32_t thread;
+  OpKind kind;
+  std::uint8_t align_code;
+};
+
+struct ReplayProgram {
+  std::string source;  // the file, for messages
+  Header header;
+  Format format = Format::kBinary;
+  std::vector<ReplayOp> ops;
+  std::uint32_t slots = 0;        // peak number of live blocks
+  std::uint32_t threads = 0;      // recorded threads
+  std::uint64_t trace_ops = 0;    // ops read from the file
+  std::uint64_t dropped_ops = 0;  // bad ids: counted warnings, skipped
+  std::uint64_t import_warnings = 0;
+  std::uint64_t leaked_blocks = 0;  // live at the end of the trace (freed by the appended ops)
+  std::uint64_t peak_bytes = 0;     // peak requested bytes live
+  std::uint64_t checksum = 0;       // FNV-1a of the op stream (kinds, sizes, slots)
+  bool truncated = false;           // `max_ops` cut the trace short
+};
+
+// Reads `path` (any format) into a ReplayProgram. `max_ops` (0: all) keeps
+// only a prefix, for quick runs. Throws TraceError on malformed files.
+inline ReplayProgram compile_replay(const std::string& path, std::uint64_t max_ops = 0) {
+  ReplayProgram prog;
+  prog.source = path;
+  TraceFile file = TraceFile::open(path);
+  prog.format = file.format();
+  Reader& reader = file.reader();
+
+  std::unordered_map<std::uint64_t, std::uint32_t> slot_of;  // live id -> slot
+  std::vector<std::uint32_t> free_slots;
+  std::vector<std::uint64_t> slot_bytes;
+  std::vector<std::uint32_t> slot_thread;
+  std::vector<char> slot_live;
+  std::uint64_t live_bytes = 0;
+  auto take_slot = [&](std::uint32_t thread, std::uint64_t bytes) {
+    std::uint32_t s;
+    if (!free_slots.empty()) {
+      s = free_slots.back();
+      free_slots.pop_back();
+    } else {
+      if (slot_bytes.size() >= 0xffffffffu) throw TraceError(path + ": more than 2^32 live blocks");
+      s = static_cast<std::uint32_t>(slot_bytes.size());
+      slot_bytes.push_back(0);
+      slot_thread.push_back(0);
+      slot_live.push_back(0);
+    }
+    slot_bytes[s] = bytes;
+    slot_thread[s] = thread;
+    slot_live[s] = 1;
+    live_bytes += bytes;
+    if (live_bytes > prog.peak_bytes) prog.peak_bytes = live_bytes;
+    return s;
+  };
+  auto emit = [&](OpKind kind, std::uint32_t slot, std::uint32_t thread, std::uint64_t bytes,
+                  std::uint8_t align) {
+    prog.ops.push_back(ReplayOp{bytes, slot, thread, kind, align});
+    for (std::uint64_t v : {std::uint64_t(kind), bytes, std::uint64_t(slot), std::uint64_t(thread),
+                            std::uint64_t(align)}) {
+      prog.checksum ^= v;
+      prog.checksum *= 0x100000001b3ull;
+    }
+  };
+  prog.checksum = 0xcbf29ce484222325ull;
+
+  Op op;
+  while (reader.next(op)) {
+    if (max_ops && prog.trace_ops == max_ops) {
+      prog.truncated = true;
+      break;
+    }
+    ++prog.trace_ops;
+    prog.threads = std::max(prog.threads, op.thread + 1);
+    switch (op.kind) {
+      case OpKind::kAlloc:
+      case OpKind::kCalloc: {
+        if (auto it = slot_of.find(op.id); it != slot_of.end()) {
+          // A reused live id: the old block stays live (freed at the end).
+          ++prog.dropped_ops;
+          slot_of.erase(it);
+        }
+        std::uint32_t s = take_slot(op.thread, op.bytes());
+        slot_of[op.id] = s;
+        emit(op.kind, s, op.thread, op.bytes(), op.align_code);
+        break;
+      }
+      case OpKind::kFree: {
+        auto it = slot_of.find(op.id);
+        if (it == slot_of.end()) {  // never allocated, or a double free
+          ++prog.dropped_ops;
+          break;
+        }
+        std::uint32_t s = it->second;
+        slot_of.erase(it);
+        emit(OpKind::kFree, s, op.thread, slot_bytes[s], 0);
+        live_bytes -= slot_bytes[s];
+        slot_live[s] = 0;
+        free_slots.push_back(s);
+        break;
+      }
+      case OpKind::kRealloc: {
+        auto it = slot_of.find(op.old_id);
+        if (it == slot_of.end()) {  // realloc of a block we never saw: a malloc
+          ++prog.dropped_ops;
+          std::uint32_t s = take_slot(op.thread, op.size);
+          slot_of[op.id] = s;
+          emit(OpKind::kAlloc, s, op.thread, op.size, op.align_code);
+          break;
+        }
+        std::uint32_t s = it->second;
+        slot_of.erase(it);
+        slot_of[op.id] = s;
+        live_bytes = live_bytes - slot_bytes[s] + op.size;
+        if (live_bytes > prog.peak_bytes) prog.peak_bytes = live_bytes;
+        slot_bytes[s] = op.size;
+        slot_thread[s] = op.thread;
+        emit(OpKind::kRealloc, s, op.thread, op.size, op.align_code);
+        break;
+      }
+    }
+  }
+  prog.header = reader.header();
+  prog.import_warnings = reader.warnings();
+  for (std::uint32_t s = 0; s < slot_live.size(); ++s) {
+    if (!slot_live[s]) continue;
+    ++prog.leaked_blocks;
+    emit(OpKind::kFree, s, slot_thread[s], slot_bytes[s], 0);
+  }
+  prog.slots = static_cast<std::uint32_t>(slot_bytes.size());
+  if (prog.threads == 0) prog.threads = 1;
+  return prog;
+}
+
+}  // namespace workloads::trace

@@ -1,0 +1,191 @@
+// stalloc-trace: convert, import, inspect and validate allocation traces.
+//
+//   stalloc-trace to-text IN OUT          any format -> text ("-" = stdout)
+//   stalloc-trace to-binary IN OUT        any format -> binary
+//   stalloc-trace import-valgrind LOG OUT a valgrind --trace-malloc log -> binary
+//   stalloc-trace stats IN                header, op counts, sizes, peak live bytes
+//   stalloc-trace validate IN             exit 0 if well-formed and consistent
+//
+// Exit status: 0 success, 2 bad input (usage or trace), 1 anything else.
+#include <CLI/CLI.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "workloads/trace/checker.hpp"
+#include "workloads/trace/open.hpp"
+
+namespace trace = workloads::trace;
+
+namespace {
+
+constexpr int kBadInput = 2;
+
+// Writes through a temporary file renamed at the end, so an interrupted
+// conversion never leaves a half-written trace under the final name.
+template <class WriteFn>
+void write_atomically(const std::string& out, WriteFn write) {
+  if (out == "-") {
+    write(stdout, std::string("<stdout>"));
+    std::fflush(stdout);
+    return;
+  }
+  std::string tmp = out + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw trace::TraceError(out + ": cannot write: " + std::strerror(errno));
+  try {
+    write(f, out);
+  } catch (...) {
+    std::fclose(f);
+    std::remove(tmp.c_str());
+    throw;
+  }
+  if (std::fclose(f) != 0 || std::rename(tmp.c_str(), out.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw trace::TraceError(out + ": write failed: " + std::strerror(errno));
+  }
+}
+
+int convert(const std::string& in, const std::string& out, bool binary, bool require_valgrind) {
+  trace::TraceFile file = trace::TraceFile::open(in);
+  if (require_valgrind && file.format() != trace::Format::kValgrind)
+    throw trace::TraceError(in + ": byte 0: not a valgrind --trace-malloc log (it is a " +
+                            trace::format_name(file.format()) + " trace)");
+  trace::Trace t = trace::read_trace(file);
+  if (t.warnings)
+    std::cerr << in << ": " << t.warnings
+              << " warning(s) while importing (frees of unknown addresses, "
+              << "unparsable calls); those lines were skipped\n";
+  write_atomically(out, [&](std::FILE* f, const std::string& name) {
+    if (binary)
+      trace::write_binary(f, name, t.header, t.ops);
+    else
+      trace::write_text(f, name, t.header, t.ops);
+  });
+  return 0;
+}
+
+int stats(const std::string& in) {
+  trace::TraceFile file = trace::TraceFile::open(in);
+  trace::Reader& r = file.reader();
+  trace::Checker checker;
+  std::array<std::uint64_t, 5> by_kind{};
+  std::map<unsigned, std::uint64_t> size_log2;
+  std::map<std::uint32_t, std::uint64_t> by_thread;
+  std::uint64_t ops = 0, issues = 0, bytes = 0, aligned = 0;
+  trace::Op op;
+  while (r.next(op)) {
+    ++ops;
+    ++by_kind[static_cast<unsigned>(op.kind)];
+    ++by_thread[op.thread];
+    if (op.align_code) ++aligned;
+    if (op.creates_block()) {
+      std::uint64_t b = op.bytes();
+      bytes += b;
+      unsigned l = 0;
+      while ((std::uint64_t{1} << l) < b) ++l;
+      ++size_log2[l];
+    }
+    if (checker.apply(op) != trace::Issue::kNone) ++issues;
+  }
+  const trace::Header& h = r.header();
+  std::printf("file        %s (%s)\n", in.c_str(), trace::format_name(file.format()));
+  std::printf("program     %s\ncommand     %s\ndate        %s\n", h.program.c_str(),
+              h.command_line.c_str(), h.date.c_str());
+  std::printf("threads     %u\nops         %llu\n", h.thread_count,
+              static_cast<unsigned long long>(ops));
+  for (auto k : {trace::OpKind::kAlloc, trace::OpKind::kCalloc, trace::OpKind::kRealloc,
+                 trace::OpKind::kFree})
+    std::printf("  %-9s %llu\n", trace::kind_name(k),
+                static_cast<unsigned long long>(by_kind[static_cast<unsigned>(k)]));
+  std::printf("aligned     %llu (explicit alignment)\n", static_cast<unsigned long long>(aligned));
+  std::printf("bytes       %llu requested in total\n", static_cast<unsigned long long>(bytes));
+  std::printf("peak live   %llu bytes\n", static_cast<unsigned long long>(checker.peak_bytes()));
+  std::printf("live at end %llu blocks, %llu bytes (never freed)\n",
+              static_cast<unsigned long long>(checker.live_blocks()),
+              static_cast<unsigned long long>(checker.live_bytes()));
+  std::printf("bad ops     %llu (frees of unknown ids, double frees, reused ids)\n",
+              static_cast<unsigned long long>(issues));
+  if (r.warnings())
+    std::printf("import warnings %llu\n", static_cast<unsigned long long>(r.warnings()));
+  std::printf("ops per thread:\n");
+  for (auto [t, n] : by_thread)
+    std::printf("  thread %-4u %llu\n", t, static_cast<unsigned long long>(n));
+  std::printf("sizes (requests per power of two):\n");
+  for (auto [l, n] : size_log2)
+    std::printf("  <= %-12llu %llu\n", static_cast<unsigned long long>(std::uint64_t{1} << l),
+                static_cast<unsigned long long>(n));
+  return 0;
+}
+
+int validate(const std::string& in) {
+  trace::TraceFile file = trace::TraceFile::open(in);
+  trace::Reader& r = file.reader();
+  trace::Checker checker;
+  trace::Op op;
+  std::uint64_t n = 0;
+  while (r.next(op)) {
+    ++n;
+    if (auto issue = checker.apply(op); issue != trace::Issue::kNone)
+      throw trace::TraceError(r.where() + ": " + trace::describe(issue, op));
+  }
+  std::printf("%s: ok, %s trace, %llu ops, %u threads\n", in.c_str(),
+              trace::format_name(file.format()), static_cast<unsigned long long>(n),
+              r.header().thread_count);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"stalloc-trace: convert, import, inspect and validate allocation traces"};
+  app.set_version_flag("--version", "stalloc-trace (trace format version " +
+                                        std::to_string(trace::kFormatVersion) + ")");
+  app.footer(
+      "Traces may be binary, text or valgrind --trace-malloc logs, each plain or gzip/zstd "
+      "compressed.\n"
+      "Examples:\n"
+      "  stalloc-trace stats workloads/traces/python3-dicts.trace.zst\n"
+      "  stalloc-trace to-text workloads/traces/sqlite3.trace.zst - | less\n"
+      "  valgrind --tool=memcheck --trace-malloc=yes ls 2> ls.log && stalloc-trace import-valgrind "
+      "ls.log ls.trace");
+  app.require_subcommand(1);
+  std::string in, out;
+  auto* to_text = app.add_subcommand("to-text", "convert a trace to the text format");
+  auto* to_binary = app.add_subcommand("to-binary", "convert a trace to the binary format");
+  auto* import =
+      app.add_subcommand("import-valgrind", "convert a valgrind --trace-malloc=yes log to binary");
+  for (auto* c : {to_text, to_binary, import}) {
+    c->add_option("input", in, "trace to read")->required();
+    c->add_option("output", out, "file to write ('-': stdout)")->required();
+  }
+  auto* stats_cmd = app.add_subcommand("stats", "print the header and a summary of the ops");
+  auto* validate_cmd =
+      app.add_subcommand("validate", "check a trace; exit 2 with the first problem's location");
+  for (auto* c : {stats_cmd, validate_cmd}) c->add_option("input", in, "trace to read")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kBadInput;
+  }
+  try {
+    if (*to_text) return convert(in, out, false, false);
+    if (*to_binary) return convert(in, out, true, false);
+    if (*import) return convert(in, out, true, true);
+    if (*stats_cmd) return stats(in);
+    if (*validate_cmd) return validate(in);
+  } catch (const trace::TraceError& e) {
+    std::cerr << "stalloc-trace: error: " << e.what() << "\n";
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "stalloc-trace: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 1;
+}
