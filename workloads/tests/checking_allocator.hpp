@@ -75,6 +75,15 @@ class CheckingAllocator {
     return errors_;
   }
 
+ protected:
+  // For arenas: forget every live block at once (their memory is freed here).
+  void release_all_blocks() {
+    std::lock_guard lock{mutex_};
+    for (auto& [p, block] : live_) ::operator delete (p, std::align_val_t{block.align});
+    live_.clear();
+    live_bytes_ = 0;
+  }
+
  private:
   struct Block {
     std::size_t size;

@@ -4,10 +4,16 @@
 
 #include <tuple>
 
+#include "workloads/chained.hpp"
+#include "workloads/fast_vectors.hpp"
+#include "workloads/local_alloc.hpp"
+#include "workloads/local_string.hpp"
 #include "workloads/small_objects.hpp"
+#include "workloads/threaded.hpp"
 
 namespace workloads {
 
-using SyntheticWorkloads = std::tuple<SmallObjects>;
+using SyntheticWorkloads =
+    std::tuple<SmallObjects, FastVectors, LocalAlloc, LocalString, Chained, Threaded>;
 
 }  // namespace workloads
