@@ -8,12 +8,13 @@
 #include "workloads/fast_vectors.hpp"
 #include "workloads/local_alloc.hpp"
 #include "workloads/local_string.hpp"
+#include "workloads/random_free.hpp"
 #include "workloads/small_objects.hpp"
 #include "workloads/threaded.hpp"
 
 namespace workloads {
 
 using SyntheticWorkloads =
-    std::tuple<SmallObjects, FastVectors, LocalAlloc, LocalString, Chained, Threaded>;
+    std::tuple<SmallObjects, FastVectors, LocalAlloc, LocalString, Chained, Threaded, RandomFree>;
 
 }  // namespace workloads
