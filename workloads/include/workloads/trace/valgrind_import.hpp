@@ -68,7 +68,7 @@ class ValgrindReader final : public Reader {
 
  private:
   struct Arg {
-    std::string_view label;  // "size", "al" or empty
+    std::string label;  // "size", "al" or empty (a copy: pending calls outlive their line)
     std::uint64_t value = 0;
   };
   struct Call {
@@ -190,7 +190,7 @@ class ValgrindReader final : public Reader {
       while (!a.empty() && a[0] == ' ') a.remove_prefix(1);
       Arg arg;
       if (auto sp = a.find(' '); sp != std::string_view::npos) {
-        arg.label = a.substr(0, sp);
+        arg.label = std::string(a.substr(0, sp));
         a.remove_prefix(sp + 1);
       }
       if (!parse_value(a, arg.value) || !a.empty()) return false;

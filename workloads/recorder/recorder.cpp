@@ -1,0 +1,723 @@
+// libstalloc-record.so: records every allocation a program makes.
+//
+//   LD_PRELOAD=libstalloc-record.so STALLOC_TRACE=out.trace program args
+//
+// The library interposes the malloc family, forwards each call to glibc's
+// allocator through its __libc_* entry points (which need no dlsym, so there
+// is no bootstrap problem: dlsym's own allocations would otherwise reach us
+// before we know where the real malloc is), and records the call.
+//
+// Design, in the order an op travels:
+//  - A thread-local guard: while the recorder itself runs (or allocates, as
+//    pthread_setspecific may), nested calls are forwarded unrecorded.
+//  - Block ids are sequence numbers from one atomic counter (the only shared
+//    write on the hot path; no lock). An allocation takes its number after
+//    the real call returns and a free before it, so a block's creation is
+//    always numbered before its free, whichever threads do them, and an
+//    address reused after a free gets a later number than the free.
+//  - Pointer -> id: a hash map split into 1024 shards, each with its own
+//    spin lock, so threads rarely meet.
+//  - Each thread appends fixed-size records to its own buffer; a full buffer
+//    is written to a spool file with one write() (O_APPEND: chunks of
+//    different threads never interleave).
+//  - At exit the spool's chunks (each sorted) are merged by sequence number
+//    into the binary trace format. The merge uses only mmap and write, never
+//    malloc, so that it can also run from a fatal signal handler, and from
+//    _exit.
+// See workloads/TRACES.md for fork, exec, exit paths and what is lost.
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "workloads/trace/binary_format.hpp"
+#include "workloads/trace/op.hpp"
+
+extern "C" {
+void* __libc_malloc(std::size_t);
+void __libc_free(void*);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+void* __libc_memalign(std::size_t, std::size_t);
+void* __libc_valloc(std::size_t);
+void* __libc_pvalloc(std::size_t);
+}
+
+namespace {
+
+namespace trace = workloads::trace;
+
+constexpr std::size_t kShards = 1024;
+constexpr std::size_t kBufferRecords = 8192;
+constexpr std::uint64_t kChunkMagic = 0x4b4e484343525453ull;  // "STRCCHNK"
+constexpr std::size_t kPathMax = 4096;
+constexpr std::size_t kCommandMax = 4000;
+
+struct RawRecord {
+  std::uint64_t seq;
+  std::uint64_t id;
+  std::uint64_t old_id;
+  std::uint64_t size;
+  std::uint64_t count;
+  std::uint32_t thread;
+  std::uint8_t kind;
+  std::uint8_t align_code;
+  std::uint16_t pad;
+};
+
+struct ChunkHeader {
+  std::uint64_t magic;
+  std::uint64_t count;
+};
+
+// One per recording thread. `chunk` and `records` are contiguous so that a
+// flush is a single write().
+struct ThreadBuffer {
+  ChunkHeader chunk;
+  RawRecord records[kBufferRecords];
+  std::atomic<bool> in_use;
+  ThreadBuffer* next_all;
+};
+static_assert(offsetof(ThreadBuffer, records) == sizeof(ChunkHeader));
+
+enum State : int { kOff, kRecording, kFinished };
+
+std::atomic<int> g_state{kOff};
+std::atomic<std::uint64_t> g_seq{1};
+std::atomic<std::uint32_t> g_next_thread{0};
+std::atomic<ThreadBuffer*> g_buffers{nullptr};
+std::atomic<bool> g_write_failed{false};
+pthread_key_t g_thread_key;
+int g_spool_fd = -1;
+char g_out_path[kPathMax];
+char g_tmp_path[kPathMax];
+char g_spool_path[kPathMax];
+char g_program[256];
+char g_command[kCommandMax + 1];
+
+// initial-exec: the TLS lives in the static block, so touching it never
+// calls __tls_get_addr, which may allocate.
+[[gnu::tls_model("initial-exec")]] thread_local ThreadBuffer* t_buffer = nullptr;
+[[gnu::tls_model("initial-exec")]] thread_local int t_guard = 0;
+[[gnu::tls_model("initial-exec")]] thread_local std::uint32_t t_thread = 0xffffffffu;
+
+void* map_pages(std::size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+// ---- pointer -> id map ---------------------------------------------------
+
+class SpinLock {
+ public:
+  void lock() {
+    for (int spins = 0; flag_.test_and_set(std::memory_order_acquire); ++spins)
+      if (spins > 64) sched_yield();
+  }
+  void unlock() { flag_.clear(std::memory_order_release); }
+
+ private:
+  std::atomic_flag flag_ = ATOMIC_FLAG_INIT;
+};
+
+// Open addressing, linear probing; key 0 is empty, 1 a tombstone (neither is
+// ever a heap address). Tables live in mmap'ed memory.
+struct Shard {
+  SpinLock lock;
+  std::uint64_t* keys = nullptr;
+  std::uint64_t* vals = nullptr;
+  std::size_t cap = 0;   // power of two
+  std::size_t used = 0;  // live + tombstones
+};
+Shard g_shards[kShards];
+
+constexpr std::uint64_t kEmpty = 0, kTomb = 1;
+
+std::uint64_t hash_ptr(std::uint64_t p) {
+  return (p >> 4) * 0x9E3779B97F4A7C15ull;
+}
+Shard& shard_of(std::uint64_t h) {
+  return g_shards[h >> 54];
+}
+
+bool grow(Shard& s) {
+  std::size_t cap = s.cap ? s.cap * 2 : 256;
+  auto* keys = static_cast<std::uint64_t*>(map_pages(cap * 16));
+  if (!keys) return false;
+  auto* vals = keys + cap;
+  std::size_t live = 0;
+  for (std::size_t i = 0; i < s.cap; ++i) {
+    std::uint64_t k = s.keys[i];
+    if (k == kEmpty || k == kTomb) continue;
+    std::size_t j = hash_ptr(k) & (cap - 1);
+    while (keys[j] != kEmpty) j = (j + 1) & (cap - 1);
+    keys[j] = k;
+    vals[j] = s.vals[i];
+    ++live;
+  }
+  if (s.keys) munmap(s.keys, s.cap * 16);
+  s.keys = keys;
+  s.vals = vals;
+  s.cap = cap;
+  s.used = live;
+  return true;
+}
+
+void map_insert(void* p, std::uint64_t id) {
+  auto key = reinterpret_cast<std::uint64_t>(p);
+  std::uint64_t h = hash_ptr(key);
+  Shard& s = shard_of(h);
+  s.lock.lock();
+  if ((s.used + 1) * 4 > s.cap * 3 && !grow(s)) {
+    s.lock.unlock();
+    return;
+  }
+  std::size_t j = h & (s.cap - 1);
+  std::size_t tomb = SIZE_MAX;
+  while (s.keys[j] != kEmpty) {
+    if (s.keys[j] == key) {  // a stale entry (its free was not seen): replace
+      s.vals[j] = id;
+      s.lock.unlock();
+      return;
+    }
+    if (s.keys[j] == kTomb && tomb == SIZE_MAX) tomb = j;
+    j = (j + 1) & (s.cap - 1);
+  }
+  if (tomb != SIZE_MAX) {
+    j = tomb;
+  } else {
+    ++s.used;
+  }
+  s.keys[j] = key;
+  s.vals[j] = id;
+  s.lock.unlock();
+}
+
+// Removes p; returns its id, or 0 if p was never recorded.
+std::uint64_t map_take(void* p) {
+  auto key = reinterpret_cast<std::uint64_t>(p);
+  std::uint64_t h = hash_ptr(key);
+  Shard& s = shard_of(h);
+  s.lock.lock();
+  std::uint64_t id = 0;
+  if (s.cap) {
+    for (std::size_t j = h & (s.cap - 1); s.keys[j] != kEmpty; j = (j + 1) & (s.cap - 1)) {
+      if (s.keys[j] == key) {
+        id = s.vals[j];
+        s.keys[j] = kTomb;
+        break;
+      }
+    }
+  }
+  s.lock.unlock();
+  return id;
+}
+
+// ---- per-thread buffers and the spool --------------------------------------
+
+void write_all(int fd, const void* data, std::size_t len) {
+  const auto* p = static_cast<const char*>(data);
+  while (len > 0) {
+    ssize_t k = write(fd, p, len);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) {
+      g_write_failed.store(true);
+      return;
+    }
+    p += k;
+    len -= static_cast<std::size_t>(k);
+  }
+}
+
+void flush(ThreadBuffer* b) {
+  if (b->chunk.count == 0) return;
+  b->chunk.magic = kChunkMagic;
+  write_all(g_spool_fd, &b->chunk, sizeof(ChunkHeader) + b->chunk.count * sizeof(RawRecord));
+  b->chunk.count = 0;
+}
+
+void on_thread_exit(void* arg) {
+  auto* b = static_cast<ThreadBuffer*>(arg);
+  ++t_guard;
+  flush(b);
+  t_buffer = nullptr;
+  b->in_use.store(false, std::memory_order_release);
+  --t_guard;
+}
+
+ThreadBuffer* attach_thread() {
+  ThreadBuffer* b = nullptr;
+  for (ThreadBuffer* it = g_buffers.load(std::memory_order_acquire); it; it = it->next_all) {
+    bool expected = false;
+    if (it->in_use.compare_exchange_strong(expected, true)) {
+      b = it;
+      break;
+    }
+  }
+  if (!b) {
+    void* mem = map_pages(sizeof(ThreadBuffer));
+    if (!mem) return nullptr;
+    b = static_cast<ThreadBuffer*>(mem);  // mmap'ed memory is zeroed
+    b->in_use.store(true);
+    ThreadBuffer* head = g_buffers.load();
+    do b->next_all = head;
+    while (!g_buffers.compare_exchange_weak(head, b));
+  }
+  b->chunk.count = 0;
+  // A thread that allocates again after its buffer was released (in a later
+  // TLS destructor) keeps its thread number.
+  if (t_thread == 0xffffffffu) t_thread = g_next_thread.fetch_add(1);
+  t_buffer = b;
+  pthread_setspecific(g_thread_key, b);  // may allocate: we are guarded
+  return b;
+}
+
+void record(trace::OpKind kind, std::uint64_t seq, std::uint64_t id, std::uint64_t old_id,
+            std::uint64_t size, std::uint64_t count, std::uint8_t align_code) {
+  ThreadBuffer* b = t_buffer ? t_buffer : attach_thread();
+  if (!b) return;
+  RawRecord& r = b->records[b->chunk.count];
+  r.seq = seq;
+  r.id = id;
+  r.old_id = old_id;
+  r.size = size;
+  r.count = count;
+  r.thread = t_thread;
+  r.kind = static_cast<std::uint8_t>(kind);
+  r.align_code = align_code;
+  if (++b->chunk.count == kBufferRecords) flush(b);
+}
+
+std::uint64_t next_seq() {
+  return g_seq.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint8_t align_code_of(std::size_t align) {
+  if (align <= alignof(std::max_align_t)) return 0;  // malloc gives that anyway
+  unsigned log2 = 0;
+  while ((std::size_t{1} << log2) < align && log2 < trace::kMaxAlignLog2) ++log2;
+  return static_cast<std::uint8_t>(log2 + 1);
+}
+
+// RAII for the recursion guard: true when this call should be recorded.
+class Recording {
+ public:
+  Recording() : active_(t_guard == 0 && g_state.load(std::memory_order_relaxed) == kRecording) {
+    if (active_) ++t_guard;
+  }
+  ~Recording() {
+    if (active_) --t_guard;
+  }
+  Recording(const Recording&) = delete;
+  Recording& operator=(const Recording&) = delete;
+  explicit operator bool() const { return active_; }
+
+ private:
+  bool active_;
+};
+
+void record_new(trace::OpKind kind, void* p, std::size_t size, std::size_t count,
+                std::size_t align) {
+  std::uint64_t seq = next_seq();
+  map_insert(p, seq);
+  record(kind, seq, seq, 0, size, count, align_code_of(align));
+}
+
+void record_free(void* p) {
+  if (std::uint64_t id = map_take(p)) record(trace::OpKind::kFree, next_seq(), id, 0, 0, 0, 0);
+}
+
+// ---- finalization: merge the spool into the trace (no malloc) --------------
+
+struct Cursor {
+  const RawRecord* cur;
+  const RawRecord* end;
+};
+
+void sift_down(Cursor* heap, std::size_t n, std::size_t i) {
+  for (;;) {
+    std::size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < n && heap[l].cur->seq < heap[m].cur->seq) m = l;
+    if (r < n && heap[r].cur->seq < heap[m].cur->seq) m = r;
+    if (m == i) return;
+    Cursor t = heap[i];
+    heap[i] = heap[m];
+    heap[m] = t;
+    i = m;
+  }
+}
+
+std::size_t format_date(char* out) {
+  time_t now = time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  int v[6] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec};
+  int width[6] = {4, 2, 2, 2, 2, 2};
+  const char sep[6] = {'-', '-', 'T', ':', ':', 'Z'};
+  std::size_t n = 0;
+  for (int i = 0; i < 6; ++i) {
+    for (int w = width[i] - 1; w >= 0; --w) {
+      int d = v[i];
+      for (int k = 0; k < w; ++k) d /= 10;
+      out[n++] = static_cast<char>('0' + d % 10);
+    }
+    out[n++] = sep[i];
+  }
+  return n;
+}
+
+class OutBuffer {
+ public:
+  explicit OutBuffer(int fd) : fd_(fd) {}
+  std::uint8_t* reserve(std::size_t n) {
+    if (len_ + n > sizeof buf_) drain();
+    return buf_ + len_;
+  }
+  void commit(std::size_t n) { len_ += n; }
+  void drain() {
+    write_all(fd_, buf_, len_);
+    len_ = 0;
+  }
+
+ private:
+  int fd_;
+  std::size_t len_ = 0;
+  std::uint8_t buf_[1 << 16];
+};
+
+void merge_spool() {
+  struct stat st;
+  if (fstat(g_spool_fd, &st) != 0) return;
+  auto spool_len = static_cast<std::size_t>(st.st_size);
+  const char* base = nullptr;
+  if (spool_len > 0) {
+    void* m = mmap(nullptr, spool_len, PROT_READ, MAP_PRIVATE, g_spool_fd, 0);
+    if (m == MAP_FAILED) return;
+    base = static_cast<const char*>(m);
+  }
+  // Pass 1: count chunks and records, find the thread count.
+  std::size_t chunks = 0, records = 0;
+  std::uint32_t threads = 0;
+  for (std::size_t at = 0; at + sizeof(ChunkHeader) <= spool_len;) {
+    ChunkHeader h;
+    std::memcpy(&h, base + at, sizeof h);
+    std::size_t bytes = sizeof h + h.count * sizeof(RawRecord);
+    if (h.magic != kChunkMagic || h.count > kBufferRecords || at + bytes > spool_len) break;
+    const auto* recs = reinterpret_cast<const RawRecord*>(base + at + sizeof h);
+    for (std::size_t i = 0; i < h.count; ++i)
+      if (recs[i].thread + 1 > threads) threads = recs[i].thread + 1;
+    ++chunks;
+    records += h.count;
+    at += bytes;
+  }
+  Cursor* heap = chunks ? static_cast<Cursor*>(map_pages(chunks * sizeof(Cursor))) : nullptr;
+  if (chunks && !heap) return;
+  std::size_t n = 0;
+  for (std::size_t at = 0, c = 0; c < chunks; ++c) {
+    ChunkHeader h;
+    std::memcpy(&h, base + at, sizeof h);
+    const auto* recs = reinterpret_cast<const RawRecord*>(base + at + sizeof h);
+    if (h.count) heap[n++] = Cursor{recs, recs + h.count};
+    at += sizeof h + h.count * sizeof(RawRecord);
+  }
+  for (std::size_t i = n; i-- > 0;) sift_down(heap, n, i);
+
+  int fd = open(g_tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  static OutBuffer out(fd);  // static: 64 KiB is too much for a signal stack
+  out = OutBuffer(fd);
+  char date[32];
+  std::size_t date_len = format_date(date);
+  std::string_view program(g_program), command(g_command), date_sv(date, date_len);
+  std::uint8_t* p = out.reserve(trace::header_bytes_max(program, command, date_sv));
+  out.commit(trace::encode_header(p, program, command, date_sv, threads, records));
+  trace::BinaryOpEncoder enc;
+  while (n > 0) {
+    const RawRecord& r = *heap[0].cur;
+    trace::Op op;
+    op.kind = static_cast<trace::OpKind>(r.kind);
+    op.align_code = r.align_code;
+    op.thread = r.thread;
+    op.id = r.id;
+    op.old_id = r.old_id;
+    op.size = r.size;
+    op.count = r.count;
+    out.commit(enc.encode(op, out.reserve(trace::kMaxOpBytes)));
+    if (++heap[0].cur == heap[0].end) heap[0] = heap[--n];
+    sift_down(heap, n, 0);
+  }
+  *out.reserve(1) = trace::kEndMarker;
+  out.commit(1);
+  out.drain();
+  close(fd);
+  if (!g_write_failed.load()) rename(g_tmp_path, g_out_path);
+  if (heap) munmap(heap, chunks * sizeof(Cursor));
+  if (base) munmap(const_cast<char*>(base), spool_len);
+}
+
+void finalize() {
+  int expected = kRecording;
+  if (!g_state.compare_exchange_strong(expected, kFinished)) return;
+  ++t_guard;
+  for (ThreadBuffer* b = g_buffers.load(); b; b = b->next_all) flush(b);
+  merge_spool();
+  close(g_spool_fd);
+  unlink(g_spool_path);
+  if (g_write_failed.load()) {
+    static const char msg[] =
+        "stalloc-record: writing the trace failed (disk full?); no trace written\n";
+    write_all(2, msg, sizeof msg - 1);
+    unlink(g_tmp_path);
+  }
+  --t_guard;
+}
+
+// ---- setup -----------------------------------------------------------------
+
+void after_fork_in_child() {
+  // The child shares the parent's spool descriptor and buffered records:
+  // it stops recording (if it execs, the new program records on its own).
+  if (g_state.load() == kRecording) g_state.store(kOff);
+}
+
+constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
+                                 SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+
+void on_fatal_signal(int sig) {
+  finalize();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void install_signal_handlers() {
+  for (int sig : kFatalSignals) {
+    struct sigaction old;
+    if (sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL)
+      continue;  // the program's choice
+    struct sigaction sa {};
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigaction(sig, &sa, nullptr);
+  }
+}
+
+bool copy(char* out, std::size_t cap, const char* a, const char* b = "", const char* c = "") {
+  std::size_t n = 0;
+  for (const char* s : {a, b, c})
+    for (; *s; ++s) {
+      if (n + 1 >= cap) return false;
+      out[n++] = *s;
+    }
+  out[n] = '\0';
+  return true;
+}
+
+void decimal(char* out, long v) {
+  char tmp[24];
+  int n = 0;
+  do tmp[n++] = static_cast<char>('0' + v % 10);
+  while ((v /= 10) > 0);
+  while (n > 0) *out++ = tmp[--n];
+  *out = '\0';
+}
+
+__attribute__((constructor)) void start_recording(int argc, char** argv, char**) {
+  const char* target = getenv("STALLOC_TRACE");
+  if (!target || !*target) return;
+  ++t_guard;
+  // The executable's name, for the header and the STALLOC_TRACE_PROGRAM filter.
+  char exe[kPathMax];
+  ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[len > 0 ? len : 0] = '\0';
+  const char* base = std::strrchr(exe, '/') ? std::strrchr(exe, '/') + 1 : exe;
+  copy(g_program, sizeof g_program, base);
+  if (const char* only = getenv("STALLOC_TRACE_PROGRAM");
+      only && *only && std::strcmp(only, base) != 0) {
+    --t_guard;
+    return;
+  }
+  std::size_t n = 0;
+  for (int i = 0; i < argc && argv; ++i)
+    for (const char* s = argv[i]; s && (*s || i + 1 < argc); ++s) {
+      if (n >= kCommandMax) break;
+      g_command[n++] = *s ? *s : ' ';
+      if (!*s) break;
+    }
+  g_command[n] = '\0';
+
+  // The first recording process writes STALLOC_TRACE itself; processes it
+  // starts (exec'd children inherit the environment) write STALLOC_TRACE.PID.
+  char pid[24];
+  decimal(pid, static_cast<long>(getpid()));
+  bool is_root = getenv("STALLOC_TRACE_ROOT") == nullptr;
+  bool ok =
+      is_root ? copy(g_out_path, kPathMax, target) : copy(g_out_path, kPathMax, target, ".", pid);
+  ok = ok && copy(g_tmp_path, kPathMax, g_out_path, ".tmp");
+  ok = ok && copy(g_spool_path, kPathMax, g_out_path, ".spool");
+  if (!ok) {
+    static const char msg[] = "stalloc-record: STALLOC_TRACE path too long; not recording\n";
+    write_all(2, msg, sizeof msg - 1);
+    --t_guard;
+    return;
+  }
+  if (is_root) setenv("STALLOC_TRACE_ROOT", pid, 1);
+  g_spool_fd = open(g_spool_path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  if (g_spool_fd < 0) {
+    static const char msg[] =
+        "stalloc-record: cannot create the spool file next to STALLOC_TRACE; not recording\n";
+    write_all(2, msg, sizeof msg - 1);
+    --t_guard;
+    return;
+  }
+  pthread_key_create(&g_thread_key, on_thread_exit);
+  pthread_atfork(nullptr, nullptr, after_fork_in_child);
+  install_signal_handlers();
+  g_state.store(kRecording);
+  --t_guard;
+}
+
+__attribute__((destructor)) void stop_recording() {
+  finalize();
+}
+
+using UsableSizeFn = std::size_t (*)(void*);
+std::atomic<UsableSizeFn> g_real_usable_size{nullptr};
+
+}  // namespace
+
+// ---- the interposed C ABI ----------------------------------------------------
+
+#define STALLOC_EXPORT extern "C" __attribute__((visibility("default")))
+
+STALLOC_EXPORT void* malloc(std::size_t size) {
+  Recording rec;
+  void* p = __libc_malloc(size);
+  if (rec && p) record_new(trace::OpKind::kAlloc, p, size, 0, 0);
+  return p;
+}
+
+STALLOC_EXPORT void free(void* p) {
+  if (!p) return;
+  Recording rec;
+  if (rec) record_free(p);  // before the real free: see the header comment
+  __libc_free(p);
+}
+
+STALLOC_EXPORT void* calloc(std::size_t count, std::size_t size) {
+  Recording rec;
+  void* p = __libc_calloc(count, size);
+  if (rec && p) record_new(trace::OpKind::kCalloc, p, size, count, 0);
+  return p;
+}
+
+STALLOC_EXPORT void* realloc(void* p, std::size_t size) {
+  Recording rec;
+  if (!rec) return __libc_realloc(p, size);
+  if (!p) {
+    void* q = __libc_realloc(nullptr, size);
+    if (q) record_new(trace::OpKind::kAlloc, q, size, 0, 0);
+    return q;
+  }
+  // Take p's id before the real call: once realloc moves the block, another
+  // thread may get p from malloc and insert it.
+  std::uint64_t old_id = map_take(p);
+  if (size == 0) {  // glibc: realloc(p, 0) frees p and returns NULL
+    if (old_id) record(trace::OpKind::kFree, next_seq(), old_id, 0, 0, 0, 0);
+    return __libc_realloc(p, 0);
+  }
+  void* q = __libc_realloc(p, size);
+  if (!q) {  // failed: p is untouched and keeps its id
+    if (old_id) map_insert(p, old_id);
+    return q;
+  }
+  std::uint64_t seq = next_seq();
+  map_insert(q, seq);
+  if (old_id)
+    record(trace::OpKind::kRealloc, seq, seq, old_id, size, 0, 0);
+  else  // a block from before recording started: a new block to us
+    record(trace::OpKind::kAlloc, seq, seq, 0, size, 0, 0);
+  return q;
+}
+
+STALLOC_EXPORT void* reallocarray(void* p, std::size_t count, std::size_t size) {
+  std::size_t bytes;
+  if (__builtin_mul_overflow(count, size, &bytes)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return realloc(p, bytes);
+}
+
+STALLOC_EXPORT void* memalign(std::size_t align, std::size_t size) {
+  Recording rec;
+  void* p = __libc_memalign(align, size);
+  if (rec && p) record_new(trace::OpKind::kAlloc, p, size, 0, align);
+  return p;
+}
+
+STALLOC_EXPORT void* aligned_alloc(std::size_t align, std::size_t size) {
+  return memalign(align, size);
+}
+
+STALLOC_EXPORT int posix_memalign(void** out, std::size_t align, std::size_t size) {
+  if (align < sizeof(void*) || (align & (align - 1)) != 0) return EINVAL;
+  Recording rec;
+  void* p = __libc_memalign(align, size);
+  if (!p) return ENOMEM;
+  if (rec) record_new(trace::OpKind::kAlloc, p, size, 0, align);
+  *out = p;
+  return 0;
+}
+
+STALLOC_EXPORT void* valloc(std::size_t size) {
+  Recording rec;
+  void* p = __libc_valloc(size);
+  if (rec && p)
+    record_new(trace::OpKind::kAlloc, p, size, 0, static_cast<std::size_t>(getpagesize()));
+  return p;
+}
+
+STALLOC_EXPORT void* pvalloc(std::size_t size) {
+  Recording rec;
+  void* p = __libc_pvalloc(size);
+  auto page = static_cast<std::size_t>(getpagesize());
+  if (rec && p) record_new(trace::OpKind::kAlloc, p, (size + page - 1) / page * page, 0, page);
+  return p;
+}
+
+// Not an allocation: forwarded unrecorded. glibc has no __libc_ name for it,
+// so it is looked up once, guarded (dlsym may allocate).
+STALLOC_EXPORT std::size_t malloc_usable_size(void* p) {
+  UsableSizeFn fn = g_real_usable_size.load(std::memory_order_acquire);
+  if (!fn) {
+    ++t_guard;
+    fn = reinterpret_cast<UsableSizeFn>(dlsym(RTLD_NEXT, "malloc_usable_size"));
+    --t_guard;
+    if (!fn) return 0;
+    g_real_usable_size.store(fn, std::memory_order_release);
+  }
+  return fn(p);
+}
+
+// _exit skips atexit and destructors: write the trace first.
+STALLOC_EXPORT void _exit(int status) {
+  finalize();
+  syscall(SYS_exit_group, status);
+  __builtin_unreachable();
+}
+STALLOC_EXPORT void _Exit(int status) {
+  _exit(status);
+}
