@@ -10,6 +10,7 @@
 #include "workloads/local_string.hpp"
 #include "workloads/random_free.hpp"
 #include "workloads/realloc_growth.hpp"
+#include "workloads/size_mix.hpp"
 #include "workloads/small_objects.hpp"
 #include "workloads/threaded.hpp"
 
