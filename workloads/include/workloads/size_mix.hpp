@@ -100,9 +100,9 @@ class SizeMix {
  private:
   struct Request {
     std::uint32_t slot;
-    std::uint32_t size : 31;
-    std::uint32_t is_free : 1;
+    std::uint32_t size;
     std::uint32_t id;
+    std::uint32_t is_free;
   };
   struct Object {
     void* data = nullptr;
@@ -125,7 +125,7 @@ class SizeMix {
     std::uint64_t live_bytes = 0;
 
     auto free_slot = [&](std::uint32_t slot) {
-      stream_.push_back(Request{slot, slot_size[slot], 1, 0});
+      stream_.push_back(Request{slot, slot_size[slot], 0, 1});
       live_bytes -= slot_size[slot];
       free_slots.push_back(slot);
     };
@@ -145,7 +145,7 @@ class SizeMix {
       }
       const auto size = static_cast<std::uint32_t>(support::realistic_size(rng));
       slot_size[slot] = size;
-      stream_.push_back(Request{slot, size, 0, static_cast<std::uint32_t>(t)});
+      stream_.push_back(Request{slot, size, static_cast<std::uint32_t>(t), 0});
       live_bytes += size;
       peak_bytes_ = std::max(peak_bytes_, live_bytes);
       deaths.emplace(t + 1 + lifetime(rng), slot);
