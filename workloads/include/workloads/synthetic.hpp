@@ -16,7 +16,11 @@
 
 namespace workloads {
 
-using SyntheticWorkloads =
-    std::tuple<SmallObjects, FastVectors, LocalAlloc, LocalString, Chained, Threaded, RandomFree>;
+// In the order `--list` shows them: the headline, the crate's examples, then
+// the standard stress patterns.
+using SyntheticWorkloads = std::tuple<                        //
+    SmallObjects,                                             //
+    FastVectors, LocalAlloc, LocalString, Chained, Threaded,  //
+    RandomFree, ReallocGrowth, SizeMix>;
 
 }  // namespace workloads
