@@ -1,0 +1,25 @@
+// THE place to add an allocator: write harness/allocators/<name>.hpp (a
+// descriptor, see descriptor.hpp) and add it to this list. The order is the
+// order of --list, of the runs and of the result table.
+#pragma once
+
+#include "allocators/jemalloc.hpp"
+#include "allocators/mimalloc.hpp"
+#include "allocators/pmr_monotonic.hpp"
+#include "allocators/pmr_pool.hpp"
+#include "allocators/stalloc.hpp"
+#include "allocators/stalloc_chain.hpp"
+#include "allocators/sync_stalloc.hpp"
+#include "allocators/system.hpp"
+#include "allocators/tcmalloc.hpp"
+#include "allocators/unsafe_stalloc.hpp"
+#include "type_list.hpp"
+
+namespace harness {
+
+using AllocatorRegistry =
+    TypeList<StallocAllocator, UnsafeStallocAllocator, SyncStallocAllocator, StallocChainAllocator,
+             SystemAllocator, MimallocAllocator, JemallocAllocator, TcmallocAllocator,
+             PmrMonotonicAllocator, PmrPoolAllocator>;
+
+}  // namespace harness

@@ -1,0 +1,42 @@
+// The registries as run-time data, for the parts of the harness that only
+// need names and descriptions (CLI validation, --list, planning, reports).
+// Nothing here is on a measured path.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <workloads/workload.hpp>
+
+#include "allocators/descriptor.hpp"
+
+namespace harness {
+
+struct WorkloadEntry {
+  std::string name;
+  std::string description;
+  workloads::ArenaHint arena;
+  bool multithreaded = false;
+  std::function<std::vector<workloads::Point>(const workloads::Options&)> points;
+};
+
+struct AllocatorEntry {
+  std::string name;
+  std::string description;
+  bool thread_safe = false;
+  MallocProvider malloc_provider = MallocProvider::glibc;
+  bool has_arena = false;  // a Stalloc variant: results show the arena shape
+};
+
+const std::vector<WorkloadEntry>& workload_catalog();
+const std::vector<AllocatorEntry>& allocator_catalog();
+
+const WorkloadEntry* find_workload(const std::string& name);
+const AllocatorEntry* find_allocator(const std::string& name);
+
+// "a, b, c": for error messages that list the valid names.
+std::string workload_names();
+std::string allocator_names();
+
+}  // namespace harness

@@ -1,0 +1,65 @@
+// The command line of stalloc-bench (CLI11), and its validation: every bad
+// input is rejected here, before any work, with one line and exit status 2.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace harness {
+
+// `NAME` or `NAME:ARG` (the argument goes to workloads::Options::input).
+struct WorkloadSpec {
+  std::string name;
+  std::string input;
+  std::string text() const { return input.empty() ? name : name + ":" + input; }
+};
+
+enum class Format { table, json, csv };
+
+struct Config {
+  std::vector<WorkloadSpec> workloads;
+  std::vector<std::string> allocators;  // registry order
+  bool allocators_given = false;        // else: every available one
+  unsigned max_threads = 1;
+  int repetitions = 5;
+  double min_time_s = 0.2;
+  double instrumented_time_s = 0.3;
+  std::uint64_t seed = 42;
+  bool quick = false;
+  std::string out;  // empty: results/<workloads>-<time>.json
+  Format format = Format::table;
+  bool list = false;
+  std::string command_line;
+
+  // Hidden: this process is a worker (see worker.hpp).
+  bool worker = false;
+  bool probe = false;
+  std::size_t point_index = 0;
+};
+
+// Defaults that depend on --quick (Google Benchmark repetitions and minimum
+// time per repetition, instrumented pass budget).
+struct RunDefaults {
+  int repetitions;
+  double min_time_s;
+  double instrumented_time_s;
+};
+RunDefaults run_defaults(bool quick);
+
+struct CliResult {
+  bool proceed = false;  // false: exit now with exit_code
+  int exit_code = 0;
+};
+
+// Parses and validates. On --help/--version prints to `out` and returns
+// {false, 0}; on bad input prints one line to `err` and returns {false, 2}.
+CliResult parse_command_line(int argc, const char* const* argv, Config& config, std::ostream& out,
+                             std::ostream& err);
+
+// Thread counts tried for multithreaded workloads: 1, 2, 4, ... below max, and max.
+std::vector<unsigned> thread_counts(unsigned max_threads);
+
+}  // namespace harness

@@ -1,0 +1,61 @@
+#include "context.hpp"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+
+#include "build_info.hpp"
+#include "git_info.hpp"
+
+namespace harness {
+
+MachineInfo machine_info() {
+  MachineInfo m;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0) m.host = host;
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) m.cpu_model = line.substr(line.find_first_not_of(' ', colon + 1));
+      break;
+    }
+  }
+  if (m.cpu_model.empty()) m.cpu_model = "unknown";
+  const long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+  m.cores = n > 0 ? static_cast<unsigned>(n) : 1;
+  utsname u{};
+  if (::uname(&u) == 0) m.os = std::string(u.sysname) + " " + u.release;
+  return m;
+}
+
+nlohmann::json build_context() {
+  nlohmann::json j;
+  j["tool"] = "stalloc-bench";
+  j["tool_version"] = STALLOC_BENCH_VERSION;
+  j["compiler"] = STALLOC_BENCH_COMPILER;
+  j["compiler_flags"] = STALLOC_BENCH_CXX_FLAGS;
+  j["build_type"] = STALLOC_BENCH_BUILD_TYPE;
+  j["git_commit"] = STALLOC_BENCH_GIT_COMMIT;
+  const int dirty = STALLOC_BENCH_GIT_DIRTY;
+  j["git_dirty"] = dirty < 0 ? nlohmann::json(nullptr) : nlohmann::json(dirty == 1);
+  return j;
+}
+
+std::string utc_timestamp(bool compact) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, compact ? "%Y%m%dT%H%M%SZ" : "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string source_results_dir() { return std::string(STALLOC_BENCH_SOURCE_DIR) + "/results"; }
+
+std::string tool_version() { return STALLOC_BENCH_VERSION; }
+
+}  // namespace harness

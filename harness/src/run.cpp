@@ -1,0 +1,353 @@
+// The parent process: plans the entries, probes the allocators' libraries,
+// runs each entry in its own worker, and writes the results.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <variant>
+
+#include <benchmark/benchmark.h>
+
+#include "app.hpp"
+#include "build_info.hpp"
+#include "catalog.hpp"
+#include "context.hpp"
+#include "malloc_provider.hpp"
+#include "preload.hpp"
+#include "report.hpp"
+#include "spawn.hpp"
+
+namespace harness {
+namespace {
+
+using nlohmann::json;
+
+struct Availability {
+  bool available = true;
+  std::string reason;   // when not available
+  std::string library;  // the preloaded library, when there is one
+  std::optional<std::string> version;
+};
+
+// Finds and test-loads the library of every provider the given allocators
+// need (one probe worker per preloaded library), so that a missing or broken
+// library makes its allocators "unavailable" before the run, not a failure
+// in the middle of it.
+std::map<std::string, Availability> probe_allocators(const std::vector<std::string>& names) {
+  std::map<MallocProvider, Availability> by_provider;
+  std::map<std::string, Availability> result;
+  for (const std::string& name : names) {
+    const AllocatorEntry& a = *find_allocator(name);
+    auto it = by_provider.find(a.malloc_provider);
+    if (it == by_provider.end()) {
+      Availability av;
+      if (a.malloc_provider == MallocProvider::glibc) {
+        av.version = glibc_version();
+      } else {
+        auto located = locate_malloc_library(a.malloc_provider);
+        if (auto* missing = std::get_if<LibraryNotFound>(&located)) {
+          av.available = false;
+          av.reason = missing->reason;
+        } else {
+          av.library = std::get<std::string>(located);
+          const WorkerOutcome probe =
+              run_worker({"stalloc-bench", "--worker-probe", "--allocator", name}, av.library);
+          if (probe.status != WorkerOutcome::Status::ok) {
+            av.available = false;
+            av.reason = "preloading " + av.library + " failed: " + probe.error;
+          } else if (!probe.result.value("verified", false)) {
+            av.available = false;
+            av.reason = "preloaded " + av.library + " but malloc is served by " +
+                        probe.result.value("library", std::string("?")) + " (" +
+                        probe.result.value("check", std::string()) + ")";
+          } else if (probe.result["version"].is_string()) {
+            av.version = probe.result["version"].get<std::string>();
+          }
+        }
+      }
+      it = by_provider.emplace(a.malloc_provider, av).first;
+    }
+    result[name] = it->second;
+  }
+  return result;
+}
+
+std::string sanitize(const std::string& s) {
+  std::string out;
+  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '-';
+  return out;
+}
+
+// Where results go without --out: $STALLOC_BENCH_RESULTS_DIR, else the
+// results/ directory of the source tree this binary was built from (when it
+// exists and is writable), else ./results (created).
+std::string default_results_dir() {
+  namespace fs = std::filesystem;
+  if (const char* env = std::getenv("STALLOC_BENCH_RESULTS_DIR"); env != nullptr && *env)
+    return env;
+  const std::string source = source_results_dir();
+  std::error_code ec;
+  if (fs::is_directory(source, ec) && ::access(source.c_str(), W_OK) == 0) return source;
+  return "results";
+}
+
+std::string results_label(const Config& config) {
+  if (config.workloads.size() > 1 && config.workloads.size() == workload_catalog().size())
+    return "all";
+  std::string label;
+  for (const WorkloadSpec& w : config.workloads) {
+    std::string part = w.name;
+    if (!w.input.empty())
+      part += "-" + sanitize(std::filesystem::path(w.input).stem().string());
+    label += (label.empty() ? "" : "+") + part;
+  }
+  return label.size() > 80 ? label.substr(0, 80) : label;
+}
+
+json allocator_json(const AllocatorEntry& a, const Availability& av) {
+  return {{"name", a.name},
+          {"description", a.description},
+          {"available", av.available},
+          {"reason", av.available ? json(nullptr) : json(av.reason)},
+          {"thread_safe", a.thread_safe},
+          {"library", av.library.empty() ? json(nullptr) : json(av.library)},
+          {"version", av.version ? json(*av.version) : json(nullptr)}};
+}
+
+struct PlannedEntry {
+  const WorkloadEntry* workload;
+  WorkloadSpec spec;
+  workloads::Point point;
+  std::size_t point_index;
+  const AllocatorEntry* allocator;
+  unsigned threads;
+  std::string status;  // "" = to run
+  std::string reason;
+};
+
+json entry_skeleton(const PlannedEntry& p) {
+  return {{"workload", p.spec.text()},
+          {"workload_input", p.spec.input.empty() ? json(nullptr) : json(p.spec.input)},
+          {"point", p.point.label()},
+          {"point_name", p.point.name},
+          {"point_value", p.point.value},
+          {"allocator", p.allocator->name},
+          {"threads", p.threads},
+          {"status", p.status.empty() ? "ok" : p.status},
+          {"reason", p.reason.empty() ? json(nullptr) : json(p.reason)},
+          {"arena", nullptr},
+          {"malloc_provider", nullptr},
+          {"timing", nullptr},
+          {"instrumented", nullptr},
+          {"corruptions", nullptr},
+          {"peak_rss_bytes", nullptr}};
+}
+
+std::string fmt_seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f s", s);
+  return buf;
+}
+
+}  // namespace
+
+int list_catalog(const Config& config) {
+  (void)config;
+  std::cout << "Workloads (--workload NAME[:ARG], or all):\n";
+  for (const WorkloadEntry& w : workload_catalog()) {
+    std::cout << "  " << w.name << std::string(w.name.size() < 20 ? 20 - w.name.size() : 1, ' ')
+              << w.description << "  [arena " << w.arena.blocks << " x " << w.arena.block_size
+              << " B" << (w.multithreaded ? ", multithreaded" : "") << "]\n";
+  }
+  std::vector<std::string> names;
+  for (const AllocatorEntry& a : allocator_catalog()) names.push_back(a.name);
+  const auto availability = probe_allocators(names);
+  std::cout << "\nAllocators (--allocator NAME[,NAME...]):\n";
+  for (const AllocatorEntry& a : allocator_catalog()) {
+    const Availability& av = availability.at(a.name);
+    std::cout << "  " << a.name << std::string(a.name.size() < 20 ? 20 - a.name.size() : 1, ' ')
+              << a.description << (a.thread_safe ? "" : " [single thread]")
+              << (av.available ? "" : "  UNAVAILABLE: " + av.reason) << "\n";
+  }
+  return 0;
+}
+
+int run_benchmarks(const Config& config) {
+  const auto started = std::chrono::steady_clock::now();
+  install_interrupt_handler();
+
+  // Where the JSON goes; checked before any work.
+  std::string out_path = config.out;
+  if (out_path.empty()) {
+    const std::string dir = default_results_dir();
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0) {
+      std::cerr << "stalloc-bench: error: results directory " << dir
+                << " is not writable (set --out or STALLOC_BENCH_RESULTS_DIR)\n";
+      return 2;
+    }
+    out_path = dir + "/" + results_label(config) + "-" + utc_timestamp(true) + ".json";
+  }
+
+  // The plan: every (workload, point, threads, allocator). A workload's
+  // points() may reject its argument (a missing trace file): bad input.
+  const std::vector<unsigned> threads_list = thread_counts(config.max_threads);
+  std::vector<PlannedEntry> plan;
+  std::vector<std::pair<WorkloadSpec, const WorkloadEntry*>> workloads;
+  for (const WorkloadSpec& spec : config.workloads) workloads.emplace_back(spec, find_workload(spec.name));
+  const auto availability = probe_allocators(config.allocators);
+  for (const auto& [spec, w] : workloads) {
+    workloads::Options options;
+    options.seed = config.seed;
+    options.quick = config.quick;
+    options.input = spec.input;
+    std::vector<workloads::Point> points;
+    try {
+      points = w->points(options);
+    } catch (const std::exception& e) {
+      std::cerr << "stalloc-bench: error: workload " << spec.text() << ": " << e.what() << "\n";
+      return 2;
+    }
+    const std::vector<unsigned> counts = w->multithreaded ? threads_list : std::vector<unsigned>{1};
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      for (unsigned threads : counts) {
+        for (const std::string& name : config.allocators) {
+          const AllocatorEntry* a = find_allocator(name);
+          PlannedEntry p{w, spec, points[i], i, a, threads, "", ""};
+          const Availability& av = availability.at(name);
+          if (!av.available) {
+            p.status = "unavailable";
+            p.reason = av.reason;
+          } else if (w->multithreaded && !a->thread_safe) {
+            p.status = "not_applicable";
+            p.reason = "not thread-safe, and " + w->name + " is multithreaded";
+          }
+          plan.push_back(std::move(p));
+        }
+      }
+    }
+  }
+
+  json document;
+  document["schema_version"] = 1;
+  json context = build_context();
+  const MachineInfo machine = machine_info();
+  context["host"] = machine.host;
+  context["cpu_model"] = machine.cpu_model;
+  context["cores"] = machine.cores;
+  context["os"] = machine.os;
+  json versions = {{"glibc", glibc_version()},
+                   {"mimalloc", nullptr},
+                   {"jemalloc", nullptr},
+                   {"tcmalloc", nullptr},
+                   {"benchmark", STALLOC_BENCH_BENCHMARK_VERSION_STRING}};
+  for (const auto& [name, av] : availability) {
+    const MallocProvider p = find_allocator(name)->malloc_provider;
+    if (p != MallocProvider::glibc && av.version) versions[std::string(provider_name(p))] = *av.version;
+  }
+  context["library_versions"] = versions;
+  context["date"] = utc_timestamp();
+  context["command_line"] = config.command_line;
+  context["seed"] = config.seed;
+  context["quick"] = config.quick;
+  context["repetitions"] = config.repetitions;
+  context["min_time_s"] = config.min_time_s;
+  context["threads"] = threads_list;
+  context["interrupted"] = false;
+  context["duration_s"] = 0.0;
+  document["allocators"] = json::array();
+  for (const std::string& name : config.allocators)
+    document["allocators"].push_back(allocator_json(*find_allocator(name), availability.at(name)));
+
+  // The run.
+  const bool progress = ::isatty(STDERR_FILENO) == 1;
+  std::size_t to_run = 0;
+  for (const PlannedEntry& p : plan) to_run += p.status.empty();
+  std::size_t done = 0;
+  bool any_failed = false;
+  json entries = json::array();
+  for (PlannedEntry& p : plan) {
+    if (p.status.empty() && interrupted()) {
+      p.status = "interrupted";
+      p.reason = "the run was interrupted before this entry";
+    }
+    json e = entry_skeleton(p);
+    if (p.status.empty()) {
+      ++done;
+      if (progress) {
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        std::cerr << "\r\x1b[K[" << done << "/" << to_run << "] " << p.spec.text() << " "
+                  << p.point.label() << " " << p.allocator->name << " x" << p.threads << "  ("
+                  << fmt_seconds(elapsed) << ")" << std::flush;
+      }
+      std::vector<std::string> args = {"stalloc-bench", "--worker",
+                                       "--workload", p.spec.text(),
+                                       "--allocator", p.allocator->name,
+                                       "--point-index", std::to_string(p.point_index),
+                                       "--threads", std::to_string(p.threads),
+                                       "--repetitions", std::to_string(config.repetitions),
+                                       "--min-time", std::to_string(config.min_time_s),
+                                       "--instrumented-time", std::to_string(config.instrumented_time_s),
+                                       "--seed", std::to_string(config.seed)};
+      if (config.quick) args.push_back("--quick");
+      const WorkerOutcome outcome = run_worker(args, availability.at(p.allocator->name).library);
+      if (outcome.status == WorkerOutcome::Status::ok) {
+        for (const auto& [key, value] : outcome.result.items()) e[key] = value;
+        if (e["corruptions"].is_number() && e["corruptions"].get<std::uint64_t>() > 0) any_failed = true;
+      } else if (outcome.status == WorkerOutcome::Status::interrupted) {
+        e["status"] = "interrupted";
+        e["reason"] = "interrupted while running";
+      } else {
+        e["status"] = "failed";
+        e["reason"] = outcome.error;
+        any_failed = true;
+        std::cerr << (progress ? "\n" : "") << "stalloc-bench: " << p.spec.text() << " / "
+                  << p.allocator->name << " x" << p.threads << " failed: " << outcome.error << "\n";
+      }
+    }
+    entries.push_back(std::move(e));
+  }
+  if (progress) std::cerr << "\r\x1b[K" << std::flush;
+
+  fill_ratios(entries);
+  document["entries"] = std::move(entries);
+  document["context"] = std::move(context);
+  document["context"]["interrupted"] = interrupted();
+  document["context"]["duration_s"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  const std::string text = document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  int status = interrupted() ? 130 : any_failed ? 1 : 0;
+  try {
+    write_file_atomically(out_path, text);
+  } catch (const std::exception& e) {
+    std::cerr << "stalloc-bench: error: " << e.what() << "\n";
+    status = status == 0 ? 1 : status;
+    out_path.clear();
+  }
+  switch (config.format) {
+    case Format::table:
+      std::cout << render_table(document);
+      if (!out_path.empty()) std::cout << "results: " << out_path << "\n";
+      break;
+    case Format::json:
+      std::cout << text;
+      if (!out_path.empty()) std::cerr << "results: " << out_path << "\n";
+      break;
+    case Format::csv:
+      std::cout << render_csv(document);
+      if (!out_path.empty()) std::cerr << "results: " << out_path << "\n";
+      break;
+  }
+  if (interrupted()) std::cerr << "stalloc-bench: interrupted; finished entries were kept\n";
+  return status;
+}
+
+}  // namespace harness

@@ -1,0 +1,57 @@
+#include <unistd.h>
+
+#include <cerrno>
+#include <exception>
+#include <string>
+
+#include "app.hpp"
+#include "spawn.hpp"
+#include "worker.hpp"
+
+namespace harness {
+namespace {
+
+bool write_all(int fd, const std::string& s) {
+  std::size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+int worker_main(const Config& config) {
+  nlohmann::json result;
+  int status = 0;
+  try {
+    if (config.probe) {
+      result = run_worker_probe(config.allocators.front());
+    } else {
+      WorkerRequest r;
+      r.workload = config.workloads.front().name;
+      r.input = config.workloads.front().input;
+      r.allocator = config.allocators.front();
+      r.point_index = config.point_index;
+      r.threads = config.max_threads;
+      r.repetitions = config.repetitions;
+      r.min_time_s = config.min_time_s;
+      r.instrumented_time_s = config.instrumented_time_s;
+      r.seed = config.seed;
+      r.quick = config.quick;
+      result = run_worker_entry(r);
+    }
+  } catch (const std::exception& e) {
+    result = nlohmann::json{{"error", e.what()}};
+    status = 1;
+  }
+  // dump() can throw on invalid UTF-8 in a message; replace instead.
+  const std::string text = result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (!write_all(kWorkerFd, text)) return 3;
+  return status;
+}
+
+}  // namespace harness
