@@ -6,6 +6,7 @@
 
 #include "workloads/chained.hpp"
 #include "workloads/fast_vectors.hpp"
+#include "workloads/large.hpp"
 #include "workloads/local_alloc.hpp"
 #include "workloads/local_string.hpp"
 #include "workloads/random_free.hpp"
@@ -21,6 +22,6 @@ namespace workloads {
 using SyntheticWorkloads = std::tuple<                        //
     SmallObjects,                                             //
     FastVectors, LocalAlloc, LocalString, Chained, Threaded,  //
-    RandomFree, ReallocGrowth, SizeMix>;
+    RandomFree, ReallocGrowth, SizeMix, Large>;
 
 }  // namespace workloads
