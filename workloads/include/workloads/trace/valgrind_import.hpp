@@ -54,8 +54,8 @@ class ValgrindReader final : public Reader {
       if (!read_line()) {
         header_.thread_count = static_cast<std::uint32_t>(threads_.size());
         header_.op_count = emitted_;
-        if (emitted_ == 0 && !seen_prefix_)
-          fail_line("not a trace: no valgrind --trace-malloc lines found");
+        if (calls_ == 0)
+          fail_line("no allocation calls found: was valgrind run with --trace-malloc=yes?");
         return false;
       }
       parse_line();
@@ -109,7 +109,6 @@ class ValgrindReader final : public Reader {
     std::string_view s = line_buf_;
     if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
     if (!looks_like_valgrind(s)) return;  // the program's own output
-    seen_prefix_ = true;
     char m = s[0];
     std::size_t end = s.find(std::string_view(m == '-' ? "--" : "=="), 2);
     std::uint64_t pid = 0;
@@ -244,6 +243,7 @@ class ValgrindReader final : public Reader {
   }
 
   void complete(const Call& c, std::uint64_t result) {
+    ++calls_;
     const std::string& n = c.name;
     std::uint64_t size = 0, count = 0, align = 0, addr = 0;
     if (is_free(n)) {
@@ -337,7 +337,8 @@ class ValgrindReader final : public Reader {
   Header header_;
   std::string line_buf_;
   std::uint64_t line_ = 0, emitted_ = 0, warnings_ = 0, last_id_ = 0;
-  bool seen_prefix_ = false, have_command_ = false;
+  bool have_command_ = false;
+  std::uint64_t calls_ = 0;  // calls parsed, whatever they did
   std::deque<Op> ready_;
   std::vector<Call> pending_;
   std::unordered_map<std::uint64_t, std::uint32_t> threads_;

@@ -1,0 +1,184 @@
+// TraceReplay against checking allocators: every op reaches the allocator
+// with the right size and alignment, nothing leaks from a round, refused
+// requests are counted and the replay goes on, and check mode catches an
+// allocator that loses data.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "test_allocators.hpp"
+#include "workloads/trace/replay.hpp"
+
+namespace fs = std::filesystem;
+using trace_tests::CappedAllocator;
+using trace_tests::CheckingMalloc;
+using workloads::Options;
+using workloads::Point;
+using workloads::TraceReplay;
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& body) {
+  std::string path = testing::TempDir() + "/" + name;
+  std::ofstream(path) << body;
+  return path;
+}
+
+Options opts(const std::string& path, bool check = true) {
+  Options o;
+  o.input = path;
+  o.check = check;
+  return o;
+}
+
+// 3 threads, every op kind, a cross-thread free, a block left live.
+const char* kTrace =
+    "stalloc-trace 1\n"
+    "program demo\n"
+    "a 0 1 64\n"
+    "a 0 2 100 64\n"
+    "c 1 3 4 16\n"
+    "r 1 1 4 200\n"
+    "a 2 5 0\n"
+    "f 2 2\n"
+    "r 0 4 6 10\n"
+    "a 0 7 4096 4096\n"
+    "f 1 7\n"
+    "f 0 3\n"
+    "f 0 6\n";
+
+}  // namespace
+
+TEST(Replay, EveryOpReachesTheAllocatorAndARoundLeavesItEmpty) {
+  TraceReplay w(opts(write_temp("demo.txt", kTrace)), Point{});
+  EXPECT_EQ(w.program().threads, 3u);
+  EXPECT_EQ(w.program().trace_ops, 11u);
+  EXPECT_EQ(w.program().leaked_blocks, 1u);              // block 5 is never freed
+  EXPECT_EQ(w.ops_per_round(), 12u);                     // ... so its free is appended
+  EXPECT_EQ(w.peak_requested_bytes(), 10u + 4096 + 64);  // after 'a 0 7 4096 4096'
+  CheckingMalloc a;
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(w.run(a, 0), 12u);
+    EXPECT_EQ(a.live_blocks(), 0u);
+  }
+  EXPECT_EQ(a.allocations(), 3u * 7);              // 5 allocs + 2 reallocs (moved) per round
+  EXPECT_EQ(a.errors(), 0u);                       // sizes and alignments matched on every free
+  EXPECT_EQ(a.peak_bytes(), 10u + 4096 + 64 + 1);  // block 5 (malloc(0)) is replayed as 1 byte
+  EXPECT_EQ(w.corruptions(), 0u);
+  EXPECT_EQ(w.failed_requests(), 0u);
+  EXPECT_EQ(w.trace_warnings(), 0u);
+  w.drain(a, 0);
+  EXPECT_EQ(a.live_blocks(), 0u);
+}
+
+TEST(Replay, BadOpsInTheTraceAreCountedAndSkipped) {
+  TraceReplay w(opts(write_temp("bad.txt",
+                                "stalloc-trace 1\n"
+                                "a 0 1 8\n"
+                                "f 0 1\n"
+                                "f 0 1\n"       // double free
+                                "f 0 42\n"      // never allocated
+                                "r 0 43 2 8\n"  // realloc of an unknown id: becomes an alloc
+                                "f 0 2\n")),
+                Point{});
+  EXPECT_EQ(w.trace_warnings(), 3u);
+  CheckingMalloc a;
+  EXPECT_EQ(w.run(a, 0), 4u);
+  EXPECT_EQ(a.errors(), 0u);
+  EXPECT_EQ(a.live_blocks(), 0u);
+}
+
+TEST(Replay, AFullArenaFailsRequestsAndTheReplayGoesOn) {
+  // 1000 bytes: blocks 1 (600) fits, 2 (600) fails, its free is skipped; the
+  // realloc of 1 to 900 fits only after... no: 600 live + 900 > 1000 fails,
+  // which releases block 1 (the program's old block is unreachable).
+  TraceReplay w(opts(write_temp("cap.txt",
+                                "stalloc-trace 1\n"
+                                "a 0 1 600\n"
+                                "a 0 2 600\n"
+                                "f 0 2\n"
+                                "r 0 1 3 900\n"
+                                "f 0 3\n"
+                                "a 0 4 300\n"
+                                "f 0 4\n")),
+                Point{});
+  CappedAllocator a(1000);
+  EXPECT_EQ(w.run(a, 0), 7u);
+  EXPECT_EQ(w.failed_requests(), 2u);  // alloc of 2, realloc of 1
+  EXPECT_EQ(w.skipped_ops(), 2u);      // free of 2, free of 3
+  EXPECT_EQ(a.inner().errors(), 0u);
+  EXPECT_EQ(a.inner().live_blocks(), 0u);
+  EXPECT_EQ(a.inner().allocations(), 2u);  // blocks 1 and 4
+  EXPECT_EQ(w.corruptions(), 0u);
+}
+
+TEST(Replay, CheckModeCatchesAnAllocatorThatLosesData) {
+  TraceReplay w(opts(write_temp("grow.txt", "stalloc-trace 1\na 0 1 64\nr 0 1 2 128\nf 0 2\n")),
+                Point{});
+  CheckingMalloc a;
+  a.break_realloc();
+  w.run(a, 0);
+  EXPECT_GT(w.corruptions(), 0u);
+}
+
+TEST(Replay, CallocBlocksAreZeroedAndChecksumsAreDeterministic) {
+  std::string path = write_temp("c.txt", "stalloc-trace 1\nc 0 1 100 10\nf 0 1\n");
+  TraceReplay a(opts(path), Point{}), b(opts(path), Point{});
+  EXPECT_EQ(a.request_checksum(), b.request_checksum());
+  TraceReplay other(opts(write_temp("d.txt", "stalloc-trace 1\nc 0 1 100 11\nf 0 1\n")), Point{});
+  EXPECT_NE(a.request_checksum(), other.request_checksum());
+  CheckingMalloc m;
+  a.run(m, 0);
+  EXPECT_EQ(m.errors(), 0u);
+}
+
+TEST(Replay, MissingOrBadFilesAreClearErrors) {
+  Options none;
+  try {
+    TraceReplay w(none, Point{});
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "workload 'trace' needs a trace file: --workload trace:FILE");
+  }
+  try {
+    TraceReplay w(opts("/nonexistent/x.trace"), Point{});
+    FAIL() << "no error";
+  } catch (const workloads::trace::TraceError& e) {
+    EXPECT_STREQ(e.what(), "/nonexistent/x.trace: cannot open: No such file or directory");
+  }
+  EXPECT_THROW(TraceReplay(opts(write_temp("junk", "junk\n")), Point{}),
+               workloads::trace::TraceError);
+}
+
+TEST(Replay, QuickModeReplaysAPrefix) {
+  std::string body = "stalloc-trace 1\n";
+  for (int i = 1; i <= 150000; ++i) body += "a 0 " + std::to_string(i) + " 16\n";
+  Options o = opts(write_temp("long.txt", body));
+  o.quick = true;
+  TraceReplay w(o, Point{});
+  EXPECT_TRUE(w.program().truncated);
+  EXPECT_EQ(w.ops_per_round(), 2 * TraceReplay::kQuickOps);  // the prefix, then frees of all of it
+}
+
+// Every shipped trace replays cleanly (quick prefix) against a checking
+// allocator: no corruption, no size or alignment mismatch, nothing left.
+TEST(Replay, ShippedTracesReplayCleanly) {
+  int seen = 0;
+  for (const auto& e : fs::directory_iterator(STALLOC_SHIPPED_TRACES)) {
+    if (e.path().extension() != ".zst") continue;
+    ++seen;
+    Options o = opts(e.path().string());
+    o.quick = true;
+    TraceReplay w(o, Point{});
+    CheckingMalloc a;
+    w.run(a, 0);
+    EXPECT_EQ(w.corruptions(), 0u) << e.path();
+    EXPECT_EQ(a.errors(), 0u) << e.path();
+    EXPECT_EQ(a.live_blocks(), 0u) << e.path();
+    EXPECT_EQ(w.trace_warnings(), 0u) << e.path();
+  }
+  if (seen == 0) GTEST_SKIP() << "no shipped traces yet";
+}
