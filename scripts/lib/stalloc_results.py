@@ -1,0 +1,282 @@
+"""Reading stalloc-bench result files (results/SCHEMA.md, schema version 1).
+
+Every script in scripts/ reads results through this module, so the contract
+with the harness is checked in one place. Loading is strict: a file that is
+missing, is not JSON, has another schema version or lacks a field the scripts
+use raises InputError, and the scripts turn that into exit status 2. Guessing
+at a half-understood file would let a broken run pass a regression check.
+
+Standard library only (the scripts must run on a bare Debian python3).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+
+# The instruction-count files written by scripts/count-instructions share the
+# entry identity (workload, point, allocator, threads) but carry a different
+# measurement; they are told apart by this marker.
+INSTRUCTION_KIND = "stalloc-instruction-counts"
+
+REFERENCE_ALLOCATOR = "system"
+
+
+class InputError(Exception):
+    """A result file the scripts cannot trust: exit status 2."""
+
+
+@dataclass(frozen=True, order=True)
+class RowKey:
+    """One row of every table: a workload at one sweep point and thread count."""
+
+    workload: str
+    point_value: int
+    point: str
+    threads: int
+
+    def label(self, multithreaded: bool = False) -> str:
+        text = self.workload
+        if self.point:
+            text += f" {self.point}"
+        if multithreaded or self.threads > 1:
+            text += f" x{self.threads}"
+        return text
+
+
+@dataclass
+class Entry:
+    """One (workload, point, allocator, threads) result, flattened."""
+
+    row: RowKey
+    allocator: str
+    status: str
+    reason: str | None
+    samples: list[float] = field(default_factory=list)  # ns per op, per repetition
+    median: float | None = None
+    cv: float | None = None
+    ratio_to_system: float | None = None
+    held_peak_bytes: int | None = None
+    requested_peak_bytes: int | None = None
+    overhead_ratio: float | None = None
+    failed_requests: int | None = None
+    corruptions: int | None = None
+    peak_rss_bytes: int | None = None
+    latency: dict = field(default_factory=dict)  # kind -> {p50_ns, p99_ns, ...}
+    point_name: str = ""
+    unit: str = "ns/op"  # "instr/op" for instruction-count files
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.median is not None
+
+
+@dataclass
+class ResultFile:
+    path: str
+    kind: str  # "timing" or "instructions"
+    context: dict
+    allocators: list[dict]
+    entries: list[Entry]
+
+    def cells(self) -> dict[tuple[RowKey, str], Entry]:
+        return {(e.row, e.allocator): e for e in self.entries}
+
+    def rows(self) -> list[RowKey]:
+        """Rows in the order the run produced them (workload order, then point)."""
+        seen: dict[RowKey, None] = {}
+        for e in self.entries:
+            seen.setdefault(e.row, None)
+        return list(seen)
+
+    def allocator_names(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for a in self.allocators:
+            seen.setdefault(a["name"], None)
+        for e in self.entries:
+            seen.setdefault(e.allocator, None)
+        return list(seen)
+
+    def multithreaded_workloads(self) -> set[str]:
+        """Workloads run at more than one thread count (their rows say xN)."""
+        counts: dict[str, set[int]] = {}
+        for e in self.entries:
+            counts.setdefault(e.row.workload, set()).add(e.row.threads)
+        return {w for w, t in counts.items() if len(t) > 1}
+
+    def row_label(self, row: RowKey) -> str:
+        return row.label(row.workload in self.multithreaded_workloads())
+
+
+def _require(obj, key, types, where):
+    if not isinstance(obj, dict) or key not in obj:
+        raise InputError(f"{where}: missing field '{key}'")
+    value = obj[key]
+    if types is not None and not isinstance(value, types):
+        # bool is an int in Python; never accept it where a number is meant.
+        raise InputError(f"{where}: field '{key}' has the wrong type ({type(value).__name__})")
+    if isinstance(value, bool) and types in (int, float, (int, float)):
+        raise InputError(f"{where}: field '{key}' has the wrong type (bool)")
+    return value
+
+
+def _number_or_none(obj, key, where):
+    if key not in obj:
+        raise InputError(f"{where}: missing field '{key}'")
+    value = obj[key]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(f"{where}: field '{key}' must be a finite number or null")
+    return value
+
+
+def _read_json(path: str):
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read ({e})") from None
+
+
+def _check_version(doc, path: str) -> None:
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: not a stalloc-bench result (top level is not an object)")
+    if "schema_version" not in doc:
+        raise InputError(f"{path}: not a stalloc-bench result (no schema_version)")
+    version = doc["schema_version"]
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"{path}: schema version {version!r}, but these scripts read version "
+            f"{SCHEMA_VERSION} only (results/SCHEMA.md); re-run the benchmark or update the scripts"
+        )
+
+
+def _row_key(e: dict, where: str) -> RowKey:
+    return RowKey(
+        workload=_require(e, "workload", str, where),
+        point_value=_require(e, "point_value", int, where),
+        point=_require(e, "point", str, where),
+        threads=_require(e, "threads", int, where),
+    )
+
+
+def _timing_entry(e: dict, where: str) -> Entry:
+    entry = Entry(
+        row=_row_key(e, where),
+        allocator=_require(e, "allocator", str, where),
+        status=_require(e, "status", str, where),
+        reason=e.get("reason"),
+        point_name=e.get("point_name") or "",
+    )
+    where = f"{where} ({entry.row.label()} / {entry.allocator})"
+    entry.corruptions = e.get("corruptions")
+    entry.peak_rss_bytes = e.get("peak_rss_bytes")
+    if entry.status != "ok":
+        return entry
+    timing = _require(e, "timing", dict, where)
+    samples = _require(timing, "ns_per_op", list, where + " timing")
+    if not samples or not all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
+        for x in samples
+    ):
+        raise InputError(f"{where}: timing.ns_per_op must be a non-empty list of numbers >= 0")
+    entry.samples = [float(x) for x in samples]
+    entry.median = float(_require(timing, "ns_per_op_median", (int, float), where + " timing"))
+    entry.cv = _number_or_none(timing, "ns_per_op_cv", where + " timing")
+    entry.ratio_to_system = _number_or_none(timing, "ratio_to_system", where + " timing")
+    inst = _require(e, "instrumented", dict, where)
+    entry.held_peak_bytes = _number_or_none(inst, "held_peak_bytes", where + " instrumented")
+    entry.requested_peak_bytes = _number_or_none(
+        inst, "requested_live_peak_bytes", where + " instrumented"
+    )
+    entry.overhead_ratio = _number_or_none(inst, "overhead_ratio", where + " instrumented")
+    entry.failed_requests = _require(inst, "failed_requests", int, where + " instrumented")
+    latency = _require(inst, "latency", dict, where + " instrumented")
+    for kind in ("allocate", "free", "realloc"):
+        entry.latency[kind] = _require(latency, kind, dict, where + " instrumented.latency")
+    return entry
+
+
+def _instruction_entry(e: dict, where: str) -> Entry:
+    entry = Entry(
+        row=_row_key(e, where),
+        allocator=_require(e, "allocator", str, where),
+        status=_require(e, "status", str, where),
+        reason=e.get("reason"),
+        point_name=e.get("point_name") or "",
+        unit="instr/op",
+    )
+    if entry.status == "ok":
+        value = _require(e, "instructions_per_op", (int, float), where)
+        entry.samples = [float(value)]
+        entry.median = float(value)
+        entry.cv = 0.0
+    return entry
+
+
+def load(path: str) -> ResultFile:
+    """Reads and checks one result file; raises InputError on anything off."""
+    doc = _read_json(path)
+    _check_version(doc, path)
+    kind = "instructions" if doc.get("kind") == INSTRUCTION_KIND else "timing"
+    context = _require(doc, "context", dict, path)
+    allocators = _require(doc, "allocators", list, path)
+    raw_entries = _require(doc, "entries", list, path)
+    for i, a in enumerate(allocators):
+        _require(a, "name", str, f"{path}: allocators[{i}]")
+    make = _instruction_entry if kind == "instructions" else _timing_entry
+    entries = [make(e, f"{path}: entries[{i}]") for i, e in enumerate(raw_entries)]
+    if not entries:
+        raise InputError(f"{path}: the run has no entries")
+    seen = set()
+    for e in entries:
+        key = (e.row, e.allocator)
+        if key in seen:
+            raise InputError(f"{path}: {e.row.label(True)} / {e.allocator} appears twice")
+        seen.add(key)
+    _fill_missing_ratios(entries)
+    return ResultFile(path=path, kind=kind, context=context, allocators=allocators, entries=entries)
+
+
+def _fill_missing_ratios(entries: list[Entry]) -> None:
+    """Instruction files carry no ratio; derive it the way the harness does."""
+    reference = {e.row: e.median for e in entries if e.allocator == REFERENCE_ALLOCATOR and e.ok}
+    for e in entries:
+        if e.ok and e.ratio_to_system is None and reference.get(e.row):
+            e.ratio_to_system = e.median / reference[e.row]
+
+
+def load_all(paths: list[str]) -> list[ResultFile]:
+    return [load(p) for p in paths]
+
+
+def machine_line(context: dict) -> str:
+    """The one-line 'where and how' stamp every table and chart carries."""
+    lib = context.get("library_versions") or {}
+    commit = str(context.get("git_commit") or "unknown")[:12]
+    if context.get("git_dirty"):
+        commit += "+dirty"
+    parts = [
+        f"{context.get('host', '?')}",
+        f"{context.get('cpu_model', '?')} x{context.get('cores', '?')}",
+        f"{context.get('os', '?')}",
+        f"{context.get('compiler', '?')} {context.get('build_type', '')}".strip(),
+        f"glibc {lib.get('glibc') or '?'}",
+        f"commit {commit}",
+        f"{context.get('date', '?')}",
+    ]
+    if context.get("quick"):
+        parts.append("quick")
+    reps = context.get("repetitions")
+    if reps:
+        parts.append(f"{reps} reps")
+    return " | ".join(parts)
