@@ -4,11 +4,14 @@
 
 #include <tuple>
 
+#include "workloads/cache_scratch.hpp"
 #include "workloads/chained.hpp"
 #include "workloads/fast_vectors.hpp"
 #include "workloads/large.hpp"
+#include "workloads/larson.hpp"
 #include "workloads/local_alloc.hpp"
 #include "workloads/local_string.hpp"
+#include "workloads/producer_consumer.hpp"
 #include "workloads/random_free.hpp"
 #include "workloads/realloc_growth.hpp"
 #include "workloads/size_mix.hpp"
@@ -22,6 +25,6 @@ namespace workloads {
 using SyntheticWorkloads = std::tuple<                        //
     SmallObjects,                                             //
     FastVectors, LocalAlloc, LocalString, Chained, Threaded,  //
-    RandomFree, ReallocGrowth, SizeMix, Large>;
+    RandomFree, ReallocGrowth, SizeMix, Larson, ProducerConsumer, CacheScratch, Large>;
 
 }  // namespace workloads
