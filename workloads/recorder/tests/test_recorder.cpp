@@ -1,0 +1,213 @@
+// libstalloc-record.so on a program with known allocations: the trace must
+// hold exactly them, in order, with their threads, through threads, fork,
+// exec, _exit and fatal signals.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "workloads/trace/checker.hpp"
+#include "workloads/trace/open.hpp"
+
+namespace trace = workloads::trace;
+using trace::Op;
+using trace::OpKind;
+
+namespace {
+
+constexpr std::uint64_t kMarker = 777777;
+
+struct Recorded {
+  int exit_code;  // 128 + signal when killed
+  std::string stdout_text;
+  std::string trace_path;
+};
+
+Recorded record(const std::string& mode, const std::string& extra_env = "") {
+  std::string path = testing::TempDir() + "/rec-" + mode + ".trace";
+  std::remove(path.c_str());
+  std::string cmd = "env -u STALLOC_TRACE_ROOT LD_PRELOAD=" + std::string(STALLOC_RECORDER) +
+                    " STALLOC_TRACE=" + path + " " + extra_env + " " + STALLOC_RECORD_TARGET + " " +
+                    mode;
+  std::FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[256];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int st = pclose(p);
+  int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  // sh reports a child killed by signal N as exit status 128 + N.
+  return {code, out, path};
+}
+
+// The ops between the two marker blocks (exclusive).
+std::vector<Op> between_markers(const trace::Trace& t) {
+  std::vector<Op> out;
+  int markers = 0;
+  std::uint64_t marker_id = 0;
+  for (const Op& op : t.ops) {
+    if (op.kind == OpKind::kAlloc && op.size == kMarker) {
+      ++markers;
+      marker_id = op.id;
+      continue;
+    }
+    if (op.kind == OpKind::kFree && op.id == marker_id) continue;
+    if (markers == 1) out.push_back(op);
+  }
+  return out;
+}
+
+std::string describe(const std::vector<Op>& ops) {
+  std::string s;
+  for (const Op& op : ops) s += trace::format_op(op) + "\n";
+  return s;
+}
+
+bool file_exists(const std::string& p) {
+  return std::ifstream(p).good();
+}
+
+}  // namespace
+
+TEST(Recorder, BasicProgramTraceHoldsExactlyItsAllocations) {
+  Recorded r = record("basic");
+  ASSERT_EQ(r.exit_code, 0);
+  trace::Trace t = trace::read_trace(r.trace_path);
+  EXPECT_EQ(t.header.program, "record-target");
+  EXPECT_NE(t.header.command_line.find("record-target basic"), std::string::npos);
+  EXPECT_EQ(t.header.date.size(), 20u);  // 2026-01-01T00:00:00Z
+  std::vector<Op> ops = between_markers(t);
+  // kind, size, count, align code (2^(code-1)), and which earlier op's block a free names.
+  struct Want {
+    OpKind kind;
+    std::uint64_t size, count;
+    unsigned align_code;
+    int block;  // free/realloc: index in `ops` of the op that created the block
+  };
+  std::vector<Want> want = {
+      {OpKind::kAlloc, 100, 0, 0, -1},   // 0 malloc
+      {OpKind::kCalloc, 40, 3, 0, -1},   // 1 calloc
+      {OpKind::kRealloc, 200, 0, 0, 0},  // 2 realloc(a, 200)
+      {OpKind::kAlloc, 300, 0, 7, -1},   // 3 posix_memalign 64
+      {OpKind::kAlloc, 256, 0, 8, -1},   // 4 aligned_alloc 128
+      {OpKind::kAlloc, 50, 0, 6, -1},    // 5 memalign 32
+      {OpKind::kAlloc, 10, 0, 13, -1},   // 6 valloc: page aligned
+      {OpKind::kAlloc, 100, 0, 0, -1},   // 7 reallocarray(NULL, 4, 25)
+      {OpKind::kAlloc, 28, 0, 0, -1},    // 8 new int[7]
+      {OpKind::kFree, 0, 0, 0, 8},       // delete[]
+      {OpKind::kFree, 0, 0, 0, 7},      {OpKind::kFree, 0, 0, 0, 6}, {OpKind::kFree, 0, 0, 0, 5},
+      {OpKind::kFree, 0, 0, 0, 4},      {OpKind::kFree, 0, 0, 0, 3}, {OpKind::kFree, 0, 0, 0, 1},
+      {OpKind::kFree, 0, 0, 0, 2},  // realloc(a, 0)
+  };
+  ASSERT_EQ(ops.size(), want.size()) << describe(ops);
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(ops[i].kind, want[i].kind) << describe(ops);
+    EXPECT_EQ(ops[i].size, want[i].size);
+    EXPECT_EQ(ops[i].count, want[i].count);
+    EXPECT_EQ(ops[i].align_code, want[i].align_code);
+    EXPECT_EQ(ops[i].thread, 0u);
+    if (want[i].kind == OpKind::kRealloc) {
+      EXPECT_EQ(ops[i].old_id, ops[want[i].block].id);
+    }
+    if (want[i].kind == OpKind::kFree) {
+      EXPECT_EQ(ops[i].id, ops[want[i].block].id);
+    }
+  }
+  // The whole trace is consistent: no free of an unknown id anywhere.
+  trace::Checker c;
+  for (const Op& op : t.ops) EXPECT_EQ(c.apply(op), trace::Issue::kNone) << trace::format_op(op);
+}
+
+TEST(Recorder, EightThreadsLoseNoOperation) {
+  Recorded r = record("threads");
+  ASSERT_EQ(r.exit_code, 0);
+  trace::Trace t = trace::read_trace(r.trace_path);
+  std::vector<Op> ops = between_markers(t);
+  std::map<std::uint64_t, std::uint32_t> size_thread;  // worker size -> recorded thread
+  std::map<std::uint64_t, int> allocs_by_size;
+  std::map<std::uint64_t, std::uint64_t> block_size;  // id -> size
+  std::map<std::uint32_t, int> frees_by_thread;
+  std::set<std::uint64_t> freed;
+  for (const Op& op : ops) {
+    if (op.kind == OpKind::kAlloc && op.size >= 1000 && op.size < 1008) {
+      ++allocs_by_size[op.size];
+      block_size[op.id] = op.size;
+      auto [it, fresh] = size_thread.try_emplace(op.size, op.thread);
+      EXPECT_EQ(it->second, op.thread) << "blocks of one size come from one thread";
+    } else if (op.kind == OpKind::kFree && block_size.count(op.id)) {
+      EXPECT_TRUE(freed.insert(op.id).second) << "freed twice: " << op.id;
+      ++frees_by_thread[op.thread];
+    }
+  }
+  ASSERT_EQ(allocs_by_size.size(), 8u);
+  std::set<std::uint32_t> worker_threads;
+  for (auto [size, n] : allocs_by_size) EXPECT_EQ(n, 2000) << size;
+  for (auto [size, thread] : size_thread) worker_threads.insert(thread);
+  EXPECT_EQ(worker_threads.size(), 8u);   // 8 distinct recorded threads
+  EXPECT_FALSE(worker_threads.count(0));  // none of them is main
+  EXPECT_EQ(freed.size(), 8u * 2000);     // every block freed exactly once
+  for (std::uint32_t w : worker_threads) EXPECT_EQ(frees_by_thread[w], 1000);
+  EXPECT_EQ(frees_by_thread[0], 8 * 1000);  // the cross-thread frees, by main
+  EXPECT_GE(t.header.thread_count, 9u);
+  trace::Checker c;
+  for (const Op& op : t.ops) ASSERT_EQ(c.apply(op), trace::Issue::kNone) << trace::format_op(op);
+}
+
+TEST(Recorder, ForkedChildIsNotRecordedAndDoesNotDisturbTheParent) {
+  Recorded r = record("fork");
+  ASSERT_EQ(r.exit_code, 0);
+  std::vector<Op> ops = between_markers(trace::read_trace(r.trace_path));
+  ASSERT_EQ(ops.size(), 2u) << describe(ops);
+  EXPECT_EQ(ops[0].size, 4444u);
+  EXPECT_EQ(ops[1].kind, OpKind::kFree);
+}
+
+TEST(Recorder, UnderscoreExitStillWritesTheTrace) {
+  Recorded r = record("exit");
+  ASSERT_EQ(r.exit_code, 0);
+  trace::Trace t = trace::read_trace(r.trace_path);
+  std::vector<Op> ops = between_markers(t);
+  ASSERT_EQ(ops.size(), 1u) << describe(ops);
+  EXPECT_EQ(ops[0].size, 3333u);
+}
+
+TEST(Recorder, AFatalSignalStillWritesTheTrace) {
+  Recorded r = record("signal");
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM);
+  std::vector<Op> ops = between_markers(trace::read_trace(r.trace_path));
+  ASSERT_EQ(ops.size(), 1u) << describe(ops);
+  EXPECT_EQ(ops[0].size, 2222u);
+}
+
+TEST(Recorder, ExecedChildrenWriteTheirOwnTrace) {
+  Recorded r = record("spawn");
+  ASSERT_EQ(r.exit_code, 0);
+  int child = std::stoi(r.stdout_text);
+  std::string child_trace = r.trace_path + "." + std::to_string(child);
+  ASSERT_TRUE(file_exists(child_trace));
+  EXPECT_EQ(between_markers(trace::read_trace(child_trace)).size(), 17u);
+  // The parent's trace has its own ops only (printf's buffer), none of the child's.
+  for (const Op& op : between_markers(trace::read_trace(r.trace_path)))
+    EXPECT_NE(op.kind, OpKind::kCalloc);
+  std::remove(child_trace.c_str());
+}
+
+TEST(Recorder, ProgramFilterRecordsOnlyTheNamedProgram) {
+  Recorded r = record("basic", "STALLOC_TRACE_PROGRAM=something-else");
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_FALSE(file_exists(r.trace_path));
+  r = record("basic", "STALLOC_TRACE_PROGRAM=record-target");
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(between_markers(trace::read_trace(r.trace_path)).size(), 17u);
+}
+
+TEST(Recorder, WithoutStallocTraceItOnlyForwards) {
+  std::string cmd =
+      "LD_PRELOAD=" + std::string(STALLOC_RECORDER) + " " + STALLOC_RECORD_TARGET + " threads";
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
+}
