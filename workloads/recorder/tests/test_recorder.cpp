@@ -3,6 +3,7 @@
 // exec, _exit and fatal signals.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -29,7 +30,9 @@ struct Recorded {
 };
 
 Recorded record(const std::string& mode, const std::string& extra_env = "") {
-  std::string path = testing::TempDir() + "/rec-" + mode + ".trace";
+  // The pid keeps tests that ctest runs in parallel apart.
+  std::string path =
+      testing::TempDir() + "/rec-" + std::to_string(getpid()) + "-" + mode + ".trace";
   std::remove(path.c_str());
   std::string cmd = "env -u STALLOC_TRACE_ROOT LD_PRELOAD=" + std::string(STALLOC_RECORDER) +
                     " STALLOC_TRACE=" + path + " " + extra_env + " " + STALLOC_RECORD_TARGET + " " +

@@ -244,6 +244,8 @@ TEST(BadBinary, CorruptedRecords) {
   EXPECT_NE(error_of(craft("\xf1" + varint(99) + varint(2) + varint(8), 1))
                 .find("absurd alignment code 99"),
             std::string::npos);
+  EXPECT_EQ(error_of(craft(alloc_rec(8) + "\x13" + varint(0), 2)),  // found by the fuzzer
+            "t.trace: byte " + std::to_string(kOpsAt + 3) + ": a free has no alignment (tag 19)");
   EXPECT_EQ(error_of(craft(alloc_rec(8), 1) + "x"), "t.trace: byte " + std::to_string(kOpsAt + 4) +
                                                         ": unexpected data after the end marker");
   EXPECT_EQ(

@@ -3,6 +3,7 @@
 // requests are counted and the replay goes on, and check mode catches an
 // allocator that loses data.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -22,7 +23,8 @@ using workloads::TraceReplay;
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& body) {
-  std::string path = testing::TempDir() + "/" + name;
+  // The pid keeps tests that ctest runs in parallel apart.
+  std::string path = testing::TempDir() + "/" + std::to_string(getpid()) + "-" + name;
   std::ofstream(path) << body;
   return path;
 }

@@ -2,6 +2,7 @@
 // clear message and exit status 2.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -28,8 +29,13 @@ Result run(const std::string& args) {
   return {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), out};
 }
 
+// The pid keeps tests that ctest runs in parallel apart.
+std::string scratch(const std::string& name) {
+  return testing::TempDir() + "/" + std::to_string(getpid()) + "-" + name;
+}
+
 std::string temp(const std::string& name, const std::string& body) {
-  std::string path = testing::TempDir() + "/" + name;
+  std::string path = scratch(name);
   std::ofstream(path, std::ios::binary) << body;
   return path;
 }
@@ -47,8 +53,7 @@ const char* kText =
 }  // namespace
 
 TEST(Tool, ConvertsBothWaysAndValidates) {
-  std::string txt = temp("a.txt", kText), bin = testing::TempDir() + "/a.bin",
-              back = testing::TempDir() + "/a2.txt";
+  std::string txt = temp("a.txt", kText), bin = scratch("a.bin"), back = scratch("a2.txt");
   ASSERT_EQ(run("to-binary " + txt + " " + bin).status, 0);
   ASSERT_EQ(run("to-text " + bin + " " + back).status, 0);
   auto orig = workloads::trace::read_trace(txt), again = workloads::trace::read_trace(back);
@@ -80,11 +85,11 @@ TEST(Tool, BadInputExitsWithStatus2AndSaysWhere) {
   EXPECT_NE(r.out.find("junk.bin: byte 8: unsupported trace format version 5"), std::string::npos)
       << r.out;
 
-  r = run("to-binary /nonexistent.trace " + testing::TempDir() + "/x");
+  r = run("to-binary /nonexistent.trace " + scratch("x"));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.out.find("/nonexistent.trace: cannot open"), std::string::npos) << r.out;
 
-  r = run("import-valgrind " + temp("t2.txt", kText) + " " + testing::TempDir() + "/y");
+  r = run("import-valgrind " + temp("t2.txt", kText) + " " + scratch("y"));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.out.find("not a valgrind --trace-malloc log (it is a text trace)"), std::string::npos)
       << r.out;
@@ -96,7 +101,7 @@ TEST(Tool, BadInputExitsWithStatus2AndSaysWhere) {
 }
 
 TEST(Tool, AFailedConversionLeavesNoOutputFile) {
-  std::string out = testing::TempDir() + "/never-written.bin";
+  std::string out = scratch("never-written.bin");
   std::remove(out.c_str());
   Result r = run("to-binary " + temp("bad.txt", "stalloc-trace 1\na 0 1 8\nq\n") + " " + out);
   EXPECT_EQ(r.status, 2);
@@ -109,7 +114,7 @@ TEST(Tool, ImportsAValgrindLog) {
   std::string log = temp(
       "v.log",
       "==9== Command: ./prog\n--9-- malloc(24) = 0x100\n--9-- free(0x100)\n--9-- free(0x999)\n");
-  std::string out = testing::TempDir() + "/v.bin";
+  std::string out = scratch("v.bin");
   Result r = run("import-valgrind " + log + " " + out);
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("1 warning(s)"), std::string::npos) << r.out;
