@@ -39,7 +39,7 @@
 // block). Aligned new passes its alignment to the arena unchanged.
 //
 // Lifetime: the arena is a constinit global (constant-initialised, before any
-// dynamic initialisation) and trivially destructible, so objects allocated
+// dynamic initialisation) that is never destroyed, so objects allocated
 // before main, or freed after it by other statics' destructors, just work.
 //
 // Full arena: operator new calls the new_handler if one is installed, else
@@ -64,7 +64,7 @@ namespace stalloc {
 
 // A Stalloc that can find the size of its own allocations (see above).
 // Same byte API, plus allocation_size(p) and deallocate_unsized(p, align).
-template <std::size_t L, std::size_t B>
+template <std::size_t L, std::size_t B, class Policy = Unchecked>
 class SizedStalloc {
  public:
   static constexpr std::size_t block_count = L;
@@ -137,8 +137,8 @@ class SizedStalloc {
     return r;
   }
 
-  [[nodiscard]] Stalloc<L, B>& arena() noexcept { return arena_; }
-  [[nodiscard]] const Stalloc<L, B>& arena() const noexcept { return arena_; }
+  [[nodiscard]] Stalloc<L, B, Policy>& arena() noexcept { return arena_; }
+  [[nodiscard]] const Stalloc<L, B, Policy>& arena() const noexcept { return arena_; }
 
  private:
   static constexpr std::size_t kWords = (L + 63) / 64;
@@ -175,7 +175,7 @@ class SizedStalloc {
     return new_p;
   }
 
-  Stalloc<L, B> arena_;
+  Stalloc<L, B, Policy> arena_;
   std::uint64_t last_block_[kWords] = {};  // bit i: block i ends a live allocation
 };
 
@@ -190,13 +190,13 @@ struct global_arena {
 template <class T>
 using global_arena_t = typename global_arena<T>::type;
 
-template <std::size_t L, std::size_t B>
-struct global_arena<Stalloc<L, B>> {
-  using type = SizedStalloc<L, B>;
+template <std::size_t L, std::size_t B, class Policy>
+struct global_arena<Stalloc<L, B, Policy>> {
+  using type = SizedStalloc<L, B, Policy>;
 };
-template <std::size_t L, std::size_t B>
-struct global_arena<SizedStalloc<L, B>> {
-  using type = SizedStalloc<L, B>;
+template <std::size_t L, std::size_t B, class Policy>
+struct global_arena<SizedStalloc<L, B, Policy>> {
+  using type = SizedStalloc<L, B, Policy>;
 };
 template <>
 struct global_arena<System> {
@@ -217,11 +217,22 @@ struct global_arena<AllocChain<A, B>> {
 
 namespace detail {
 
+// Holds the global arena and never destroys it: a static destructor that ran
+// before another static's destructor freed into the arena would be a
+// use-after-destruction. (Stalloc is trivially destructible except in ASan
+// builds, where its destructor unpoisons the blocks.)
+template <class T>
+union Immortal {
+  constexpr Immortal() noexcept : value() {}
+  ~Immortal() {}
+  T value;
+};
+
 inline constexpr std::size_t kDefaultNewAlign = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 
 // See "Alignment of plain operator new(n)" above.
 constexpr std::size_t natural_alignment(std::size_t n) noexcept {
-  const std::size_t floor = std::bit_floor(n);
+  const std::size_t floor = n == 0 ? 1 : std::bit_floor(n);  // new(0) allocates 1 byte
   return floor < kDefaultNewAlign ? floor : kDefaultNewAlign;
 }
 
@@ -277,15 +288,16 @@ inline void global_delete_unsized(Arena& arena, void* p, std::size_t align) noex
 
 // Declares the global arena `name` for use in other translation units.
 #define STALLOC_DECLARE_GLOBAL_ALLOCATOR(name, ...) \
-  extern ::stalloc::global_arena_t<__VA_ARGS__> name
+  extern ::stalloc::global_arena_t<__VA_ARGS__>& name
 
-// Defines the global arena `name` (of type global_arena_t<...>) and every
+// Defines the global arena `name` (a reference to a never-destroyed
+// global_arena_t<...>) and every
 // replaceable operator new / operator delete over it. Use in exactly one
 // translation unit, at namespace scope outside any namespace.
 #define STALLOC_GLOBAL_ALLOCATOR(name, ...)                                                      \
-  static_assert(std::is_trivially_destructible_v<::stalloc::global_arena_t<__VA_ARGS__>>,        \
-                "the global arena must outlive every static destructor");                        \
-  constinit ::stalloc::global_arena_t<__VA_ARGS__> name;                                         \
+  constinit ::stalloc::detail::Immortal<::stalloc::global_arena_t<__VA_ARGS__>>                  \
+      stalloc_global_storage_##name;                                                             \
+  constinit ::stalloc::global_arena_t<__VA_ARGS__>& name = stalloc_global_storage_##name.value;  \
   void* operator new(std::size_t n) {                                                            \
     return ::stalloc::detail::global_new(name, n, ::stalloc::detail::natural_alignment(n));      \
   }                                                                                              \

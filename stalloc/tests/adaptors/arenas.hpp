@@ -1,0 +1,52 @@
+// The arenas every adaptor test runs on, and what a test may ask of each.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <mutex>
+
+#include "stalloc/chain.hpp"
+#include "stalloc/stalloc.hpp"
+#include "stalloc/sync.hpp"
+#include "stalloc/system.hpp"
+
+namespace adaptor_tests {
+
+using PlainArena = stalloc::Stalloc<4096, 8>;
+using UnsafeArena = stalloc::UnsafeStalloc<4096, 8>;
+using SpinArena = stalloc::SyncStalloc<4096, 8>;
+using MutexArena = stalloc::SyncStalloc<4096, 8, std::mutex>;
+// A small first link that spills into a second arena: exercises routing.
+using ArenaChain = stalloc::Chain<stalloc::Stalloc<64, 8>, stalloc::Stalloc<4096, 16>>;
+using SystemChain = stalloc::Chain<stalloc::Stalloc<64, 8>, stalloc::System>;
+using SystemArena = stalloc::System;
+
+// A fixed-size arena can run out and can tell whether it is empty; a chain
+// that ends in System can do neither.
+template <class Arena>
+concept Bounded = requires(Arena& a) {
+  a.is_empty();
+};
+
+// Arenas are neither copyable nor movable: tests keep them on the heap.
+template <class Arena>
+std::unique_ptr<Arena> make_arena() {
+  return std::make_unique<Arena>();
+}
+
+template <class Arena>
+void expect_consistent(Arena& arena) {
+  const stalloc::InvariantReport r = arena.check_invariants();
+  EXPECT_TRUE(r.ok) << r.what << " at chunk " << r.chunk;
+}
+
+template <class Arena>
+void expect_empty(Arena& arena) {
+  expect_consistent(arena);
+  if constexpr (Bounded<Arena>) {
+    EXPECT_TRUE(arena.is_empty());
+  }
+}
+
+}  // namespace adaptor_tests

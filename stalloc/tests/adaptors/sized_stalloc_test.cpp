@@ -1,0 +1,120 @@
+// SizedStalloc, the arena behind the global replacement: it must find the
+// size of any live allocation from its address alone.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "stalloc/global.hpp"
+
+namespace adaptor_tests {
+namespace {
+
+static_assert(stalloc::SizedStalloc<1000, 4>::bitmap_bytes == 128);
+static_assert(stalloc::SizedStalloc<64, 8>::bitmap_bytes == 8);
+static_assert(stalloc::SizedStalloc<65535, 16>::bitmap_bytes == 8192);
+static_assert(sizeof(stalloc::SizedStalloc<1000, 4>) ==
+              sizeof(stalloc::Stalloc<1000, 4>) + 128 + 4);
+static_assert(sizeof(stalloc::SizedStalloc<1024, 8>) == 1024 * 8 + 8 + 128);
+static_assert(
+    std::is_same_v<
+        stalloc::global_arena_t<stalloc::AllocChain<stalloc::SyncStalloc<8, 4>, stalloc::System>>,
+        stalloc::AllocChain<stalloc::Synchronized<stalloc::SizedStalloc<8, 4>>, stalloc::System>>);
+
+TEST(SizedStalloc, FindsTheSizeOfEveryLiveAllocation) {
+  auto arena = std::make_unique<stalloc::SizedStalloc<1000, 4>>();
+  void* a = arena->allocate(1, 4);
+  void* b = arena->allocate(13, 4);
+  void* c = arena->allocate(400, 64);  // leaves an alignment gap before it
+  void* d = arena->allocate(256, 4);   // 64 blocks: spans a bitmap word
+  EXPECT_EQ(arena->allocation_size(a), 4u);
+  EXPECT_EQ(arena->allocation_size(b), 16u);
+  EXPECT_EQ(arena->allocation_size(c), 400u);
+  EXPECT_EQ(arena->allocation_size(d), 256u);
+  arena->deallocate_unsized(b, 4);
+  EXPECT_EQ(arena->allocation_size(c), 400u);
+  arena->deallocate_unsized(c, 64);
+  arena->deallocate(a, 1, 4);  // sized and unsized frees mix
+  arena->deallocate_unsized(d, 4);
+  EXPECT_TRUE(arena->is_empty());
+  EXPECT_TRUE(arena->check_invariants().ok);
+}
+
+TEST(SizedStalloc, GrowAndShrinkMoveTheEndMark) {
+  stalloc::SizedStalloc<100, 8> arena;
+  void* p = arena.allocate(16, 8);
+  void* blocker = arena.allocate(8, 8);
+  p = arena.grow(p, 16, 80, 8);  // must move past the blocker
+  EXPECT_EQ(arena.allocation_size(p), 80u);
+  p = arena.shrink(p, 80, 24, 8);
+  EXPECT_EQ(arena.allocation_size(p), 24u);
+  p = arena.grow(p, 24, 40, 8);  // in place now
+  EXPECT_EQ(arena.allocation_size(p), 40u);
+  EXPECT_TRUE(arena.check_invariants().ok);
+  arena.deallocate_unsized(p, 8);
+  arena.deallocate_unsized(blocker, 8);
+  EXPECT_TRUE(arena.is_empty());
+}
+
+TEST(SizedStalloc, ClearForgetsTheMarks) {
+  stalloc::SizedStalloc<64, 4> arena;
+  (void)arena.allocate(12, 4);
+  (void)arena.allocate(12, 4);
+  arena.clear();
+  EXPECT_TRUE(arena.is_empty());
+  EXPECT_TRUE(arena.check_invariants().ok);
+  void* p = arena.allocate(40, 4);  // covers where the old marks were
+  EXPECT_EQ(arena.allocation_size(p), 40u);
+}
+
+TEST(SizedStalloc, WrongSizedDeleteIsCaughtByCheckInvariants) {
+  stalloc::SizedStalloc<64, 4> arena;
+  void* p = arena.allocate(8, 4);
+  arena.deallocate(p, 16, 4);  // misuse: twice the size frees blocks it does not own
+  EXPECT_FALSE(arena.check_invariants().ok);
+}
+
+TEST(SizedStalloc, RandomTrafficAgreesWithTheCallersSizes) {
+  auto arena = std::make_unique<stalloc::SizedStalloc<4096, 8>>();
+  std::mt19937 rng(7);
+  struct Live {
+    void* p;
+    std::size_t size;
+  };
+  std::vector<Live> live;
+  for (int step = 0; step < 50'000; ++step) {
+    if (live.empty() || rng() % 3 != 0) {
+      const std::size_t size = 1 + rng() % 300;
+      const std::size_t align = std::size_t{1} << (rng() % 7);
+      if (void* p = arena->allocate(size, align)) live.push_back({p, size});
+    } else {
+      const std::size_t i = rng() % live.size();
+      ASSERT_EQ(arena->allocation_size(live[i].p), (live[i].size + 7) / 8 * 8);
+      if (rng() % 2) {
+        arena->deallocate_unsized(live[i].p, 8);
+      } else {
+        arena->deallocate(live[i].p, live[i].size, 8);
+      }
+      live[i] = live.back();
+      live.pop_back();
+    }
+    if (step % 1000 == 0) {
+      ASSERT_TRUE(arena->check_invariants().ok);
+    }
+  }
+  for (const Live& l : live) arena->deallocate_unsized(l.p, 8);
+  EXPECT_TRUE(arena->is_empty());
+}
+
+TEST(SizedStalloc, NaturalAlignmentOfPlainNew) {
+  using stalloc::detail::natural_alignment;
+  EXPECT_EQ(natural_alignment(0), 1u);
+  EXPECT_EQ(natural_alignment(1), 1u);
+  EXPECT_EQ(natural_alignment(4), 4u);
+  EXPECT_EQ(natural_alignment(12), 8u);
+  EXPECT_EQ(natural_alignment(24), 16u);
+  EXPECT_EQ(natural_alignment(4096), 16u);
+}
+
+}  // namespace
+}  // namespace adaptor_tests
