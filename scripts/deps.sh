@@ -6,6 +6,7 @@ STALLOC_DEBIAN_PACKAGES=(
   libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev
   zlib1g-dev libzstd-dev
   valgrind clang-14 libclang-rt-14-dev python3-matplotlib python3-jsonschema
+  sqlite3 git zstd
 )
 
 stalloc_install_deps() {
