@@ -2,19 +2,25 @@
 
 Shared by scripts/check-regression (which turns it into an exit status) and
 scripts/compare (which shows it as the per-cell change). See
-docs/regression-check.md for why the rule is what it is; in short, a cell is a
-regression only when BOTH hold:
+docs/regression-check.md for the measurements behind the rule; in short, a
+cell is a regression only when BOTH hold:
 
   1. effect:  its median got slower by more than `threshold` (a fraction), and
-  2. signal:  (timing files) a one-sided Mann-Whitney U test over the
+  2. signal:  (timing files) a one-sided Mann-Whitney U test over the raw
               per-repetition samples says the new samples are systematically
               slower, p < alpha. Instruction counts repeat exactly, so for
               them the effect alone decides.
 
-Timing files are normalised by default: every sample is divided by the median
-of the reference allocator (glibc `system`) measured on the same row in the
-same run, so a machine that is uniformly slower today (a busy neighbour, a
-different CPU clock) moves the reference too and cancels out.
+Timing files are normalised by default: times are divided by the time of the
+reference allocator (glibc `system`) on the same row of the same run, so a
+machine that is uniformly slower today (a busy neighbour, another CPU clock)
+moves the reference too and cancels out. The reference's own median is noisy,
+and dividing by it shifts every sample of a run by the same error, which the U
+test would mistake for a signal (a synthetic test caught exactly that). So the
+effect uses the reference medians, but the test divides conservatively: to
+call a cell slower, the new run is divided by the upper quartile of its
+reference and the baseline by the lower quartile of its own (and the other
+way round for faster), so the reference's uncertainty never helps a verdict.
 """
 
 from __future__ import annotations
@@ -176,28 +182,36 @@ def judge(base: ResultFile, new: ResultFile, settings: Settings, strict: bool = 
     return out
 
 
+def _median_and_quartiles(xs: list[float]) -> tuple[float, float, float]:
+    s = sorted(xs)
+    if len(s) < 4:
+        return median(s), s[0], s[-1]
+    return median(s), median(s[: len(s) // 2]), median(s[(len(s) + 1) // 2 :])
+
+
 def _judge_cell(row, alloc, b, n, base_cells, new_cells, settings, kind, threshold) -> Verdict:
     raw_change = n.median / b.median - 1.0 if b.median > 0 else 0.0
-    b_samples, n_samples = b.samples, n.samples
     normalized = False
     is_reference = alloc == settings.reference
+    b_scale = n_scale = (1.0, 1.0, 1.0)  # (median, lower quartile, upper quartile) of the reference
     if kind == "timing" and settings.normalize and not is_reference:
         b_ref = base_cells.get((row, settings.reference))
         n_ref = new_cells.get((row, settings.reference))
         if b_ref and n_ref and b_ref.ok and n_ref.ok and b_ref.median > 0 and n_ref.median > 0:
-            b_samples = [x / b_ref.median for x in b.samples]
-            n_samples = [x / n_ref.median for x in n.samples]
+            b_scale, n_scale = _median_and_quartiles(b_ref.samples), _median_and_quartiles(n_ref.samples)
             normalized = True
-    b_med, n_med = median(b_samples), median(n_samples)
+    b_med, n_med = b.median / b_scale[0], n.median / n_scale[0]
     change = n_med / b_med - 1.0 if b_med > 0 else 0.0
-    noise = max(relative_spread(b_samples), relative_spread(n_samples))
+    noise = max(relative_spread(b.samples), relative_spread(n.samples))
     if kind == "instructions":
         p_slower = p_faster = None
         slower = change > threshold
         faster = change < -threshold
     else:
-        p_slower = mann_whitney_greater(n_samples, b_samples)
-        p_faster = mann_whitney_greater(b_samples, n_samples)
+        p_slower = mann_whitney_greater([x / n_scale[2] for x in n.samples],
+                                        [x / b_scale[1] for x in b.samples])
+        p_faster = mann_whitney_greater([x / b_scale[2] for x in b.samples],
+                                        [x / n_scale[1] for x in n.samples])
         slower = change > threshold and p_slower < settings.alpha
         faster = change < -threshold and p_faster < settings.alpha
     if is_reference and kind == "timing" and settings.normalize:
