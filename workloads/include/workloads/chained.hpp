@@ -139,7 +139,7 @@ class Chained {
   std::size_t kept_count_ = 0;
   std::uint64_t next_big_id_ = 0;
   std::uint64_t checksum_ = 0;
-  std::uint64_t peak_bytes_ = 0;
+  std::uint64_t peak_bytes_ = kSmall.size();
   std::uint64_t corruptions_ = 0;
   std::uint64_t failures_ = 0;
 };

@@ -8,14 +8,15 @@
 // thread count the last thread is its own consumer; with one thread, it
 // produces a round and then consumes it.
 //
-// A producer's round makes 2048 objects; a consumer's round frees up to 2048,
+// A producer's round makes 1024 objects; a consumer's round frees up to 1024,
 // as many as have arrived (it never waits, so it may free none). The queue
-// (support::Mailbox) holds 4096 objects; when it is full the producer frees
+// (support::Mailbox) holds 2048 objects; when it is full the producer frees
 // the objects that did not fit itself. The sizes come from a pre-generated
 // per-producer stream of 4 rounds, replayed in a cycle.
 //
-// Arena hint {65535, 64} (4 MiB): a full queue is at most 4096 x 512 B = 2 MiB
-// of requests per pair (about 1 MiB on average); two pairs fit.
+// Arena hint {65535, 64} (4 MiB): a full queue is at most 2048 x 512 B =
+// 1 MiB of requests (about 540 KiB on average), so 4 threads fit even with
+// every queue full, and 8 unless all four queues fill at once.
 #pragma once
 
 #include <algorithm>
@@ -39,17 +40,17 @@ namespace workloads {
 class ProducerConsumer {
  public:
   static constexpr bool exceeds_arena_on_purpose = false;
-  static constexpr std::size_t kObjectsPerRound = 2048;
+  static constexpr std::size_t kObjectsPerRound = 1024;
   static constexpr std::size_t kRoundsInStream = 4;
   static constexpr std::size_t kMinSize = 16;
   static constexpr std::size_t kMaxSize = 512;
-  static constexpr std::size_t kQueueCapacity = 4096;
+  static constexpr std::size_t kQueueCapacity = 2048;
   static constexpr std::size_t kBatch = 32;
   static constexpr std::size_t kAlign = 8;
 
   static constexpr Info info{"producer-consumer",
                              "thread pairs: one allocates 16-512 B objects and queues them, the "
-                             "other frees them; 2048 objects/round",
+                             "other frees them; 1024 objects/round",
                              ArenaHint{65535, 64}, true};
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
