@@ -8,10 +8,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "test_allocators.hpp"
 #include "workloads/trace/replay.hpp"
+#include "workloads/trace/replay_threads.hpp"
 
 namespace fs = std::filesystem;
 using trace_tests::CappedAllocator;
@@ -19,6 +22,7 @@ using trace_tests::CheckingMalloc;
 using workloads::Options;
 using workloads::Point;
 using workloads::TraceReplay;
+using workloads::TraceReplayThreads;
 
 namespace {
 
@@ -183,4 +187,80 @@ TEST(Replay, ShippedTracesReplayCleanly) {
     EXPECT_EQ(w.trace_warnings(), 0u) << e.path();
   }
   if (seen == 0) GTEST_SKIP() << "no shipped traces yet";
+}
+
+// ---- keeping the recorded threads ---------------------------------------------
+
+namespace {
+
+// CheckingMalloc behind a lock: the threaded replay calls it concurrently.
+class LockedChecking {
+ public:
+  void* allocate(std::size_t s, std::size_t a) {
+    std::lock_guard l(mu_);
+    return inner_.allocate(s, a);
+  }
+  void deallocate(void* p, std::size_t s, std::size_t a) {
+    std::lock_guard l(mu_);
+    inner_.deallocate(p, s, a);
+  }
+  void* reallocate(void* p, std::size_t o, std::size_t n, std::size_t a) {
+    std::lock_guard l(mu_);
+    return inner_.reallocate(p, o, n, a);
+  }
+  CheckingMalloc inner_;
+  std::mutex mu_;
+};
+
+template <class W>
+void run_threads(W& w, LockedChecking& a, unsigned threads, int rounds) {
+  std::vector<std::thread> ts;
+  for (unsigned t = 0; t < threads; ++t)
+    ts.emplace_back([&, t] {
+      for (int r = 0; r < rounds; ++r) w.run(a, t);
+    });
+  for (auto& t : ts) t.join();
+}
+
+}  // namespace
+
+TEST(ReplayThreads, CrossThreadFreesWaitForTheirAllocation) {
+  // Thread 1 frees what thread 0 allocates and vice versa, interleaved, so
+  // any reordering would free a block before it exists.
+  std::string body = "stalloc-trace 1\n";
+  for (int i = 1; i <= 3000; i += 2) {
+    body += "a 0 " + std::to_string(i) + " " + std::to_string(16 + i % 200) + "\n";
+    body += "a 1 " + std::to_string(i + 1) + " 24\n";
+    body += "f 1 " + std::to_string(i) + "\n";
+    if (i % 4 == 1)
+      body += "r 0 " + std::to_string(i + 1) + " " + std::to_string(100000 + i) + " 300\n";
+    else
+      body += "f 0 " + std::to_string(i + 1) + "\n";
+  }
+  Options o = opts(write_temp("xthreads.txt", body));
+  for (unsigned threads : {1u, 2u, 3u}) {
+    o.threads = threads;
+    TraceReplayThreads w(o, Point{});
+    LockedChecking a;
+    run_threads(w, a, threads, 4);
+    EXPECT_EQ(a.inner_.errors(), 0u) << threads;
+    EXPECT_EQ(a.inner_.live_blocks(), 0u) << threads;
+    EXPECT_EQ(w.corruptions(), 0u) << threads;
+    EXPECT_EQ(w.failed_requests(), 0u);
+  }
+}
+
+TEST(ReplayThreads, ShippedMultithreadedTraceReplaysCleanly) {
+  std::string path = std::string(STALLOC_SHIPPED_TRACES) + "/git-grep.trace.zst";
+  if (!fs::exists(path)) GTEST_SKIP() << "no " << path;
+  Options o = opts(path);
+  TraceReplay serial(o, Point{});
+  o.threads = serial.program().threads;
+  ASSERT_GT(o.threads, 1u);
+  TraceReplayThreads w(o, Point{});
+  LockedChecking a;
+  run_threads(w, a, o.threads, 2);
+  EXPECT_EQ(a.inner_.errors(), 0u);
+  EXPECT_EQ(a.inner_.live_blocks(), 0u);
+  EXPECT_EQ(w.corruptions(), 0u);
 }

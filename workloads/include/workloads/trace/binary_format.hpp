@@ -200,6 +200,8 @@ class BinaryReader final : public Reader {
       align = varint("alignment");
       if (align > kMaxAlignLog2 + 1) in_.fail("absurd alignment code " + std::to_string(align), at);
     }
+    if (align != 0 && op.kind == OpKind::kFree)
+      in_.fail("a free has no alignment (tag " + std::to_string(tag) + ")", op_start_);
     op.align_code = static_cast<std::uint8_t>(align);
     switch (op.kind) {
       case OpKind::kAlloc:
