@@ -5,12 +5,17 @@
 //   stalloc-trace import-valgrind LOG OUT a valgrind --trace-malloc log -> binary
 //   stalloc-trace stats IN                header, op counts, sizes, peak live bytes
 //   stalloc-trace validate IN             exit 0 if well-formed and consistent
+//   stalloc-trace replay IN [--rounds N] [--check]
+//                                         replay against glibc malloc, time per op
 //
 // Exit status: 0 success, 2 bad input (usage or trace), 1 anything else.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -18,6 +23,7 @@
 
 #include "workloads/trace/checker.hpp"
 #include "workloads/trace/open.hpp"
+#include "workloads/trace/replay.hpp"
 
 namespace trace = workloads::trace;
 
@@ -139,6 +145,67 @@ int validate(const std::string& in) {
   return 0;
 }
 
+// glibc's malloc as a workloads::Allocator: the replay's reference point
+// (the harness compares every allocator; this is for a quick look).
+struct SystemMalloc {
+  void* allocate(std::size_t size, std::size_t align) {
+    return align <= alignof(std::max_align_t)
+               ? std::malloc(size)
+               : std::aligned_alloc(align, (size + align - 1) / align * align);
+  }
+  void deallocate(void* p, std::size_t, std::size_t) { std::free(p); }
+  void* reallocate(void* p, std::size_t old_size, std::size_t size, std::size_t align) {
+    if (align <= alignof(std::max_align_t)) return std::realloc(p, size);
+    void* q = allocate(size, align);
+    if (q) {
+      std::memcpy(q, p, std::min(old_size, size));
+      std::free(p);
+    }
+    return q;
+  }
+};
+
+int replay(const std::string& in, unsigned rounds, bool check) {
+  workloads::Options o;
+  o.input = in;
+  o.check = check;
+  auto load_start = std::chrono::steady_clock::now();
+  workloads::TraceReplay w(o, workloads::Point{});
+  double load_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  SystemMalloc a;
+  std::vector<double> ns_per_op;
+  for (unsigned r = 0; r < rounds; ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::uint64_t ops = w.run(a, 0);
+    auto ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    ns_per_op.push_back(ns / static_cast<double>(ops));
+  }
+  w.drain(a, 0);
+  std::sort(ns_per_op.begin(), ns_per_op.end());
+  const auto& p = w.program();
+  std::printf("trace       %s (%s, %llu ops, %u threads; loaded in %.2f s)\n", in.c_str(),
+              trace::format_name(p.format), static_cast<unsigned long long>(p.trace_ops), p.threads,
+              load_s);
+  std::printf("per round   %llu ops (incl. %llu frees of blocks the program never freed)\n",
+              static_cast<unsigned long long>(w.ops_per_round()),
+              static_cast<unsigned long long>(p.leaked_blocks));
+  std::printf(
+      "glibc       %.1f ns/op median, %.1f min, %.1f max over %u rounds; %.2f ms per round\n",
+      ns_per_op[ns_per_op.size() / 2], ns_per_op.front(), ns_per_op.back(), rounds,
+      ns_per_op[ns_per_op.size() / 2] * static_cast<double>(w.ops_per_round()) / 1e6);
+  std::printf("peak live   %llu bytes requested\n",
+              static_cast<unsigned long long>(w.peak_requested_bytes()));
+  std::printf(
+      "failed      %llu requests, %llu skipped ops, %llu trace warnings, %llu corruptions\n",
+      static_cast<unsigned long long>(w.failed_requests()),
+      static_cast<unsigned long long>(w.skipped_ops()),
+      static_cast<unsigned long long>(w.trace_warnings()),
+      static_cast<unsigned long long>(w.corruptions()));
+  return w.corruptions() == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -167,6 +234,14 @@ int main(int argc, char** argv) {
   auto* validate_cmd =
       app.add_subcommand("validate", "check a trace; exit 2 with the first problem's location");
   for (auto* c : {stats_cmd, validate_cmd}) c->add_option("input", in, "trace to read")->required();
+  unsigned rounds = 5;
+  bool check = false;
+  auto* replay_cmd =
+      app.add_subcommand("replay", "replay against glibc malloc and print the time per op");
+  replay_cmd->add_option("input", in, "trace to read")->required();
+  replay_cmd->add_option("--rounds", rounds, "replays of the whole trace")
+      ->check(CLI::Range(1u, 100000u));
+  replay_cmd->add_flag("--check", check, "write and verify patterns (exit 1 on corruption)");
 
   try {
     app.parse(argc, argv);
@@ -180,6 +255,7 @@ int main(int argc, char** argv) {
     if (*import) return convert(in, out, true, true);
     if (*stats_cmd) return stats(in);
     if (*validate_cmd) return validate(in);
+    if (*replay_cmd) return replay(in, rounds, check);
   } catch (const trace::TraceError& e) {
     std::cerr << "stalloc-trace: error: " << e.what() << "\n";
     return kBadInput;
