@@ -116,6 +116,8 @@ nlohmann::json instrumented_pass(const WorkerRequest& r, const workloads::Point&
   auto alloc = std::make_unique<A>();
   InstrumentedAdapter<A> ia(*alloc, clock, n, kSampleEvery, probe);
   W w(entry_options(r, false), point);
+  // Every thread binds its sample buffer first: on_threads starts new
+  // threads each time, and the binding is thread-local.
   on_threads(n, [&](unsigned t) {
     ia.bind_thread(t);
     prepare_all(w, ia, t);
@@ -123,15 +125,22 @@ nlohmann::json instrumented_pass(const WorkerRequest& r, const workloads::Point&
   const auto t0 = std::chrono::steady_clock::now();
   std::uint64_t ops = 0;
   std::vector<std::uint64_t> ops_per_thread(n, 0);
-  on_threads(n, [&](unsigned t) { ops_per_thread[t] += w.run(ia, t); });
+  on_threads(n, [&](unsigned t) {
+    ia.bind_thread(t);
+    ops_per_thread[t] += w.run(ia, t);
+  });
   const double first = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::uint64_t rounds = rounds_for(r.instrumented_time_s, first);
   on_threads(n, [&](unsigned t) {
+    ia.bind_thread(t);
     for (std::uint64_t i = 1; i < rounds; ++i) ops_per_thread[t] += w.run(ia, t);
   });
   for (std::uint64_t o : ops_per_thread) ops += o;
   const std::size_t live_end = ia.requested_live_bytes();
-  on_threads(n, [&](unsigned t) { w.drain(ia, t); });
+  on_threads(n, [&](unsigned t) {
+    ia.bind_thread(t);
+    w.drain(ia, t);
+  });
   rounds_out = rounds;
 
   nlohmann::json j;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <utility>
 
 namespace harness {
 
@@ -20,6 +21,14 @@ struct TypeList {
     (f.template operator()<Ts>(), ...);
   }
 
+  // Calls f.template operator()<T, I>() for each T, I its index in the list.
+  template <class F>
+  static constexpr void for_each_indexed(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (f.template operator()<Ts, I>(), ...);
+    }(std::index_sequence_for<Ts...>{});
+  }
+
   // Calls f.template operator()<T>() for each T until it returns true; returns
   // whether any did.
   template <class F>
@@ -27,5 +36,33 @@ struct TypeList {
     return (f.template operator()<Ts>() || ...);
   }
 };
+
+}  // namespace harness
+
+namespace harness {
+
+// TypeList<Ts...> from std::tuple<Ts...> (the workloads' own list) and the
+// concatenation of lists.
+template <class Tuple>
+struct FromTupleImpl;
+template <template <class...> class Tuple, class... Ts>
+struct FromTupleImpl<Tuple<Ts...>> {
+  using type = TypeList<Ts...>;
+};
+template <class Tuple>
+using FromTuple = typename FromTupleImpl<Tuple>::type;
+
+template <class... Lists>
+struct ConcatImpl;
+template <class... As>
+struct ConcatImpl<TypeList<As...>> {
+  using type = TypeList<As...>;
+};
+template <class... As, class... Bs, class... Rest>
+struct ConcatImpl<TypeList<As...>, TypeList<Bs...>, Rest...> {
+  using type = typename ConcatImpl<TypeList<As..., Bs...>, Rest...>::type;
+};
+template <class... Lists>
+using Concat = typename ConcatImpl<Lists...>::type;
 
 }  // namespace harness

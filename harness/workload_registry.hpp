@@ -1,14 +1,19 @@
-// THE place to add a workload: write workloads/include/workloads/<name>.hpp
-// (see workloads/workload.hpp) and add it to this list. The order is the
-// order of --list and of `--workload all`.
+// Every workload stalloc-bench can run.
+//
+// To add a synthetic workload: write workloads/include/workloads/<name>.hpp
+// (see workloads/workload.hpp) and add it to workloads::SyntheticWorkloads in
+// workloads/include/workloads/synthetic.hpp: that one line registers it here
+// too. Workloads that are not synthetic (the trace replayer) are added to
+// the second list below. The order is the order of --list and of
+// `--workload all`.
 #pragma once
 
-#include <workloads/small_objects.hpp>
+#include <workloads/synthetic.hpp>
 
 #include "type_list.hpp"
 
 namespace harness {
 
-using WorkloadRegistry = TypeList<workloads::SmallObjects>;
+using WorkloadRegistry = Concat<FromTuple<workloads::SyntheticWorkloads>, TypeList<>>;
 
 }  // namespace harness

@@ -1,13 +1,10 @@
-// Where the registries meet: the only translation unit that instantiates
-// run_entry<W, D> for every (workload, allocator) pair.
 #include "worker.hpp"
 
 #include <stdexcept>
 
 #include "allocators/registry.hpp"
 #include "malloc_provider.hpp"
-#include "run_entry.hpp"
-#include "workload_registry.hpp"
+#include "worker_shard.hpp"
 
 namespace harness {
 namespace {
@@ -21,8 +18,8 @@ nlohmann::json identity_json(const MallocIdentity& id) {
   return j;
 }
 
-// Refuses to measure an allocator whose malloc is not what it claims to be
-// (the malloc trap): better no number than a wrong one.
+}  // namespace
+
 nlohmann::json verified_provider(MallocProvider expected, const std::string& allocator) {
   const MallocIdentity id = identify_malloc(expected);
   if (!id.verified)
@@ -34,21 +31,11 @@ nlohmann::json verified_provider(MallocProvider expected, const std::string& all
   return j;
 }
 
-}  // namespace
-
 nlohmann::json run_worker_entry(const WorkerRequest& request) {
+  static_assert(kWorkerShards == 4, "add or remove run_in_shard calls and src/worker_shard_N.cpp");
   nlohmann::json result;
-  bool found = false;
-  WorkloadRegistry::for_each([&]<class W>() {
-    if (found || W::info.name != request.workload) return;
-    AllocatorRegistry::for_each([&]<class D>() {
-      if (found || D::name != request.allocator) return;
-      found = true;
-      nlohmann::json provider = verified_provider(D::malloc_provider, request.allocator);
-      result = run_entry<W, D>(request);
-      result["malloc_provider"] = std::move(provider);
-    });
-  });
+  const bool found = run_in_shard<0>(request, result) || run_in_shard<1>(request, result) ||
+                     run_in_shard<2>(request, result) || run_in_shard<3>(request, result);
   if (!found)
     throw std::runtime_error("no such workload/allocator pair: " + request.workload + " / " +
                              request.allocator);
