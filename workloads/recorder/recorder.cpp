@@ -60,37 +60,49 @@ namespace {
 namespace trace = workloads::trace;
 
 constexpr std::size_t kShards = 1024;
-constexpr std::size_t kBufferRecords = 8192;
+constexpr std::size_t kBufferBytes = 256 * 1024;
+constexpr std::size_t kMaxRecordBytes = 1 + 3 * trace::kMaxVarintBytes;
 constexpr std::uint64_t kChunkMagic = 0x4b4e484343525453ull;  // "STRCCHNK"
 constexpr std::size_t kPathMax = 4096;
 constexpr std::size_t kCommandMax = 4000;
 
+// A recorded op as the merge sees it. A block's id is the sequence number of
+// the op that created it, so one more field covers the rest: the freed id,
+// realloc's old id, or calloc's element count.
 struct RawRecord {
   std::uint64_t seq;
-  std::uint64_t id;
-  std::uint64_t old_id;
+  std::uint64_t ref;
   std::uint64_t size;
-  std::uint64_t count;
-  std::uint32_t thread;
   std::uint8_t kind;
   std::uint8_t align_code;
-  std::uint16_t pad;
 };
 
+// The spool holds chunks: this header, then `bytes` of records, each
+//   varint(seq - previous seq in the chunk)   (the first: seq - first_seq)
+//   byte   kind | align_code << 3
+//   varint ref as a distance back (seq - ref) for free and realloc, the
+//          count for calloc, absent for alloc
+//   varint size (absent for free)
+// About 5 bytes per op instead of 32: the spool of a long run stays small.
 struct ChunkHeader {
   std::uint64_t magic;
-  std::uint64_t count;
+  std::uint64_t first_seq;
+  std::uint32_t count;
+  std::uint32_t bytes;
+  std::uint32_t thread;
+  std::uint32_t pad;
 };
 
-// One per recording thread. `chunk` and `records` are contiguous so that a
+// One per recording thread. `chunk` and `data` are contiguous so that a
 // flush is a single write().
 struct ThreadBuffer {
   ChunkHeader chunk;
-  RawRecord records[kBufferRecords];
+  std::uint8_t data[kBufferBytes];
+  std::uint64_t last_seq;
   std::atomic<bool> in_use;
   ThreadBuffer* next_all;
 };
-static_assert(offsetof(ThreadBuffer, records) == sizeof(ChunkHeader));
+static_assert(offsetof(ThreadBuffer, data) == sizeof(ChunkHeader));
 
 enum State : int { kOff, kRecording, kFinished };
 
@@ -132,24 +144,30 @@ class SpinLock {
   std::atomic_flag flag_ = ATOMIC_FLAG_INIT;
 };
 
-// Open addressing, linear probing; key 0 is empty, 1 a tombstone (neither is
-// ever a heap address). Tables live in mmap'ed memory.
+// Open addressing with linear probing and backward-shift deletion (no
+// tombstones, so probe chains stay short however many blocks come and go).
+// Key 0 is empty: never a heap address. Tables live in mmap'ed memory.
 struct Shard {
   SpinLock lock;
   std::uint64_t* keys = nullptr;
   std::uint64_t* vals = nullptr;
-  std::size_t cap = 0;   // power of two
-  std::size_t used = 0;  // live + tombstones
+  std::size_t cap = 0;  // power of two
+  std::size_t live = 0;
 };
 Shard g_shards[kShards];
 
-constexpr std::uint64_t kEmpty = 0, kTomb = 1;
+constexpr std::uint64_t kEmpty = 0;
 
 std::uint64_t hash_ptr(std::uint64_t p) {
   return (p >> 4) * 0x9E3779B97F4A7C15ull;
 }
+// The top 10 bits pick the shard; bits from the middle (well mixed by the
+// multiplication, unlike the low ones) pick the slot.
 Shard& shard_of(std::uint64_t h) {
   return g_shards[h >> 54];
+}
+std::size_t home(std::uint64_t h, std::size_t cap) {
+  return static_cast<std::size_t>(h >> 20) & (cap - 1);
 }
 
 bool grow(Shard& s) {
@@ -157,21 +175,18 @@ bool grow(Shard& s) {
   auto* keys = static_cast<std::uint64_t*>(map_pages(cap * 16));
   if (!keys) return false;
   auto* vals = keys + cap;
-  std::size_t live = 0;
   for (std::size_t i = 0; i < s.cap; ++i) {
     std::uint64_t k = s.keys[i];
-    if (k == kEmpty || k == kTomb) continue;
-    std::size_t j = hash_ptr(k) & (cap - 1);
+    if (k == kEmpty) continue;
+    std::size_t j = home(hash_ptr(k), cap);
     while (keys[j] != kEmpty) j = (j + 1) & (cap - 1);
     keys[j] = k;
     vals[j] = s.vals[i];
-    ++live;
   }
   if (s.keys) munmap(s.keys, s.cap * 16);
   s.keys = keys;
   s.vals = vals;
   s.cap = cap;
-  s.used = live;
   return true;
 }
 
@@ -180,26 +195,14 @@ void map_insert(void* p, std::uint64_t id) {
   std::uint64_t h = hash_ptr(key);
   Shard& s = shard_of(h);
   s.lock.lock();
-  if ((s.used + 1) * 4 > s.cap * 3 && !grow(s)) {
+  if ((s.live + 1) * 2 > s.cap && !grow(s)) {  // at most half full
     s.lock.unlock();
     return;
   }
-  std::size_t j = h & (s.cap - 1);
-  std::size_t tomb = SIZE_MAX;
-  while (s.keys[j] != kEmpty) {
-    if (s.keys[j] == key) {  // a stale entry (its free was not seen): replace
-      s.vals[j] = id;
-      s.lock.unlock();
-      return;
-    }
-    if (s.keys[j] == kTomb && tomb == SIZE_MAX) tomb = j;
-    j = (j + 1) & (s.cap - 1);
-  }
-  if (tomb != SIZE_MAX) {
-    j = tomb;
-  } else {
-    ++s.used;
-  }
+  std::size_t j = home(h, s.cap);
+  while (s.keys[j] != kEmpty && s.keys[j] != key) j = (j + 1) & (s.cap - 1);
+  // An existing key is a stale entry (its free was not seen): replace it.
+  if (s.keys[j] == kEmpty) ++s.live;
   s.keys[j] = key;
   s.vals[j] = id;
   s.lock.unlock();
@@ -213,12 +216,23 @@ std::uint64_t map_take(void* p) {
   s.lock.lock();
   std::uint64_t id = 0;
   if (s.cap) {
-    for (std::size_t j = h & (s.cap - 1); s.keys[j] != kEmpty; j = (j + 1) & (s.cap - 1)) {
-      if (s.keys[j] == key) {
-        id = s.vals[j];
-        s.keys[j] = kTomb;
-        break;
+    std::size_t mask = s.cap - 1, j = home(h, s.cap);
+    while (s.keys[j] != kEmpty && s.keys[j] != key) j = (j + 1) & mask;
+    if (s.keys[j] == key) {
+      id = s.vals[j];
+      --s.live;
+      // Backward shift: pull later entries of the chain into the hole when
+      // the hole lies between their home slot and where they are.
+      for (std::size_t i = (j + 1) & mask; s.keys[i] != kEmpty; i = (i + 1) & mask) {
+        std::size_t want = home(hash_ptr(s.keys[i]), s.cap);
+        bool movable = ((i - want) & mask) >= ((i - j) & mask);
+        if (movable) {
+          s.keys[j] = s.keys[i];
+          s.vals[j] = s.vals[i];
+          j = i;
+        }
       }
+      s.keys[j] = kEmpty;
     }
   }
   s.lock.unlock();
@@ -244,8 +258,9 @@ void write_all(int fd, const void* data, std::size_t len) {
 void flush(ThreadBuffer* b) {
   if (b->chunk.count == 0) return;
   b->chunk.magic = kChunkMagic;
-  write_all(g_spool_fd, &b->chunk, sizeof(ChunkHeader) + b->chunk.count * sizeof(RawRecord));
+  write_all(g_spool_fd, &b->chunk, sizeof(ChunkHeader) + b->chunk.bytes);
   b->chunk.count = 0;
+  b->chunk.bytes = 0;
 }
 
 void on_thread_exit(void* arg) {
@@ -276,6 +291,7 @@ ThreadBuffer* attach_thread() {
     while (!g_buffers.compare_exchange_weak(head, b));
   }
   b->chunk.count = 0;
+  b->chunk.bytes = 0;
   // A thread that allocates again after its buffer was released (in a later
   // TLS destructor) keeps its thread number.
   if (t_thread == 0xffffffffu) t_thread = g_next_thread.fetch_add(1);
@@ -284,20 +300,26 @@ ThreadBuffer* attach_thread() {
   return b;
 }
 
-void record(trace::OpKind kind, std::uint64_t seq, std::uint64_t id, std::uint64_t old_id,
-            std::uint64_t size, std::uint64_t count, std::uint8_t align_code) {
+void record(trace::OpKind kind, std::uint64_t seq, std::uint64_t ref, std::uint64_t size,
+            std::uint8_t align_code) {
   ThreadBuffer* b = t_buffer ? t_buffer : attach_thread();
   if (!b) return;
-  RawRecord& r = b->records[b->chunk.count];
-  r.seq = seq;
-  r.id = id;
-  r.old_id = old_id;
-  r.size = size;
-  r.count = count;
-  r.thread = t_thread;
-  r.kind = static_cast<std::uint8_t>(kind);
-  r.align_code = align_code;
-  if (++b->chunk.count == kBufferRecords) flush(b);
+  if (b->chunk.count == 0) {
+    b->chunk.first_seq = seq;
+    b->chunk.thread = t_thread;
+    b->last_seq = seq;
+  }
+  std::uint8_t* out = b->data + b->chunk.bytes;
+  std::size_t n = trace::put_varint(out, seq - b->last_seq);
+  out[n++] = static_cast<std::uint8_t>(static_cast<unsigned>(kind) | (align_code << 3));
+  if (kind == trace::OpKind::kFree || kind == trace::OpKind::kRealloc)
+    n += trace::put_varint(out + n, seq - ref);
+  if (kind == trace::OpKind::kCalloc) n += trace::put_varint(out + n, ref);
+  if (kind != trace::OpKind::kFree) n += trace::put_varint(out + n, size);
+  b->last_seq = seq;
+  b->chunk.bytes += static_cast<std::uint32_t>(n);
+  ++b->chunk.count;
+  if (b->chunk.bytes + kMaxRecordBytes > kBufferBytes) flush(b);
 }
 
 std::uint64_t next_seq() {
@@ -332,25 +354,59 @@ void record_new(trace::OpKind kind, void* p, std::size_t size, std::size_t count
                 std::size_t align) {
   std::uint64_t seq = next_seq();
   map_insert(p, seq);
-  record(kind, seq, seq, 0, size, count, align_code_of(align));
+  record(kind, seq, count, size, align_code_of(align));
 }
 
 void record_free(void* p) {
-  if (std::uint64_t id = map_take(p)) record(trace::OpKind::kFree, next_seq(), id, 0, 0, 0, 0);
+  if (std::uint64_t id = map_take(p)) record(trace::OpKind::kFree, next_seq(), id, 0, 0);
 }
 
 // ---- finalization: merge the spool into the trace (no malloc) --------------
 
+// A chunk being merged: its next record decoded, and where the rest is.
 struct Cursor {
-  const RawRecord* cur;
-  const RawRecord* end;
+  RawRecord cur;
+  const std::uint8_t* p;
+  const std::uint8_t* end;
+  std::uint32_t left;  // records after `cur`
+  std::uint32_t thread;
 };
+
+// Decodes the next record of c into c.cur; false at the end of the chunk
+// (or if the chunk is damaged: the rest of it is dropped).
+bool advance(Cursor& c) {
+  if (c.left == 0) return false;
+  --c.left;
+  std::uint64_t delta, v;
+  std::size_t n = trace::get_varint(c.p, c.end, delta);
+  if (n == 0 || c.p + n >= c.end) return c.left = 0, false;
+  c.p += n;
+  std::uint8_t tag = *c.p++;
+  c.cur.seq += delta;
+  c.cur.kind = tag & 7;
+  c.cur.align_code = static_cast<std::uint8_t>(tag >> 3);
+  c.cur.ref = 0;
+  c.cur.size = 0;
+  auto kind = static_cast<trace::OpKind>(c.cur.kind);
+  if (kind == trace::OpKind::kFree || kind == trace::OpKind::kRealloc ||
+      kind == trace::OpKind::kCalloc) {
+    if ((n = trace::get_varint(c.p, c.end, v)) == 0) return c.left = 0, false;
+    c.p += n;
+    c.cur.ref = kind == trace::OpKind::kCalloc ? v : c.cur.seq - v;
+  }
+  if (kind != trace::OpKind::kFree) {
+    if ((n = trace::get_varint(c.p, c.end, v)) == 0) return c.left = 0, false;
+    c.p += n;
+    c.cur.size = v;
+  }
+  return true;
+}
 
 void sift_down(Cursor* heap, std::size_t n, std::size_t i) {
   for (;;) {
     std::size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < n && heap[l].cur->seq < heap[m].cur->seq) m = l;
-    if (r < n && heap[r].cur->seq < heap[m].cur->seq) m = r;
+    if (l < n && heap[l].cur.seq < heap[m].cur.seq) m = l;
+    if (r < n && heap[r].cur.seq < heap[m].cur.seq) m = r;
     if (m == i) return;
     Cursor t = heap[i];
     heap[i] = heap[m];
@@ -413,11 +469,9 @@ void merge_spool() {
   for (std::size_t at = 0; at + sizeof(ChunkHeader) <= spool_len;) {
     ChunkHeader h;
     std::memcpy(&h, base + at, sizeof h);
-    std::size_t bytes = sizeof h + h.count * sizeof(RawRecord);
-    if (h.magic != kChunkMagic || h.count > kBufferRecords || at + bytes > spool_len) break;
-    const auto* recs = reinterpret_cast<const RawRecord*>(base + at + sizeof h);
-    for (std::size_t i = 0; i < h.count; ++i)
-      if (recs[i].thread + 1 > threads) threads = recs[i].thread + 1;
+    std::size_t bytes = sizeof h + h.bytes;
+    if (h.magic != kChunkMagic || h.bytes > kBufferBytes || at + bytes > spool_len) break;
+    if (h.thread + 1 > threads) threads = h.thread + 1;
     ++chunks;
     records += h.count;
     at += bytes;
@@ -428,9 +482,10 @@ void merge_spool() {
   for (std::size_t at = 0, c = 0; c < chunks; ++c) {
     ChunkHeader h;
     std::memcpy(&h, base + at, sizeof h);
-    const auto* recs = reinterpret_cast<const RawRecord*>(base + at + sizeof h);
-    if (h.count) heap[n++] = Cursor{recs, recs + h.count};
-    at += sizeof h + h.count * sizeof(RawRecord);
+    const auto* data = reinterpret_cast<const std::uint8_t*>(base + at + sizeof h);
+    Cursor cur{RawRecord{h.first_seq, 0, 0, 0, 0}, data, data + h.bytes, h.count, h.thread};
+    if (advance(cur)) heap[n++] = cur;
+    at += sizeof h + h.bytes;
   }
   for (std::size_t i = n; i-- > 0;) sift_down(heap, n, i);
 
@@ -444,20 +499,38 @@ void merge_spool() {
   std::uint8_t* p = out.reserve(trace::header_bytes_max(program, command, date_sv));
   out.commit(trace::encode_header(p, program, command, date_sv, threads, records));
   trace::BinaryOpEncoder enc;
+  std::size_t written = 0;
   while (n > 0) {
-    const RawRecord& r = *heap[0].cur;
+    const RawRecord& r = heap[0].cur;
     trace::Op op;
     op.kind = static_cast<trace::OpKind>(r.kind);
     op.align_code = r.align_code;
-    op.thread = r.thread;
-    op.id = r.id;
-    op.old_id = r.old_id;
+    op.thread = heap[0].thread;
     op.size = r.size;
-    op.count = r.count;
+    switch (op.kind) {
+      case trace::OpKind::kAlloc:
+        op.id = r.seq;
+        break;
+      case trace::OpKind::kCalloc:
+        op.id = r.seq;
+        op.count = r.ref;
+        break;
+      case trace::OpKind::kFree:
+        op.id = r.ref;
+        break;
+      case trace::OpKind::kRealloc:
+        op.id = r.seq;
+        op.old_id = r.ref;
+        break;
+    }
     out.commit(enc.encode(op, out.reserve(trace::kMaxOpBytes)));
-    if (++heap[0].cur == heap[0].end) heap[0] = heap[--n];
+    ++written;
+    if (!advance(heap[0])) heap[0] = heap[--n];
     sift_down(heap, n, 0);
   }
+  // A chunk that did not decode in full would leave the header's op count
+  // wrong: better no trace than an invalid one.
+  if (written != records) g_write_failed.store(true);
   *out.reserve(1) = trace::kEndMarker;
   out.commit(1);
   out.drain();
@@ -635,7 +708,7 @@ STALLOC_EXPORT void* realloc(void* p, std::size_t size) {
   // thread may get p from malloc and insert it.
   std::uint64_t old_id = map_take(p);
   if (size == 0) {  // glibc: realloc(p, 0) frees p and returns NULL
-    if (old_id) record(trace::OpKind::kFree, next_seq(), old_id, 0, 0, 0, 0);
+    if (old_id) record(trace::OpKind::kFree, next_seq(), old_id, 0, 0);
     return __libc_realloc(p, 0);
   }
   void* q = __libc_realloc(p, size);
@@ -646,9 +719,9 @@ STALLOC_EXPORT void* realloc(void* p, std::size_t size) {
   std::uint64_t seq = next_seq();
   map_insert(q, seq);
   if (old_id)
-    record(trace::OpKind::kRealloc, seq, seq, old_id, size, 0, 0);
+    record(trace::OpKind::kRealloc, seq, old_id, size, 0);
   else  // a block from before recording started: a new block to us
-    record(trace::OpKind::kAlloc, seq, seq, 0, size, 0, 0);
+    record(trace::OpKind::kAlloc, seq, 0, size, 0);
   return q;
 }
 
