@@ -214,3 +214,45 @@ TEST(Recorder, WithoutStallocTraceItOnlyForwards) {
       "LD_PRELOAD=" + std::string(STALLOC_RECORDER) + " " + STALLOC_RECORD_TARGET + " threads";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
 }
+
+namespace {
+
+// Ids renumbered by order of creation inside the window, so that traces of
+// the same run from different recorders compare equal.
+std::vector<Op> normalized(std::vector<Op> ops) {
+  std::map<std::uint64_t, std::uint64_t> renumber;
+  for (Op& op : ops) {
+    if (op.kind == OpKind::kFree || op.kind == OpKind::kRealloc) {
+      std::uint64_t& ref = op.kind == OpKind::kFree ? op.id : op.old_id;
+      ref = renumber.count(ref) ? renumber[ref] : 0;
+    }
+    if (op.creates_block()) {
+      std::uint64_t fresh = renumber.size() + 1;
+      renumber[op.id] = fresh;
+      op.id = fresh;
+    }
+  }
+  return ops;
+}
+
+}  // namespace
+
+// The same program seen by valgrind --trace-malloc and by the recorder: the
+// importer must give exactly the recorder's ops.
+TEST(Recorder, AgreesWithValgrindsTraceOfTheSameProgram) {
+  if (std::system("valgrind --version > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "valgrind not installed";
+  std::string log = testing::TempDir() + "/rec-" + std::to_string(getpid()) + "-valgrind.log";
+  std::string cmd = "valgrind --tool=memcheck --trace-malloc=yes --log-file=" + log + " " +
+                    STALLOC_RECORD_TARGET + " basic > /dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  trace::Trace from_valgrind = trace::read_trace(log);
+  EXPECT_EQ(from_valgrind.warnings, 0u);
+  Recorded r = record("basic");
+  ASSERT_EQ(r.exit_code, 0);
+  std::vector<Op> a = normalized(between_markers(from_valgrind));
+  std::vector<Op> b = normalized(between_markers(trace::read_trace(r.trace_path)));
+  EXPECT_EQ(describe(a), describe(b));
+  EXPECT_EQ(a.size(), 17u);
+  std::remove(log.c_str());
+}
