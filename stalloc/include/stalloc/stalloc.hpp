@@ -523,7 +523,16 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   // part of it that is not poisoned.
   void store(std::size_t index, detail::Header h) noexcept {
     detail::unpoison(base() + index * B, sizeof h);
+#if defined(__GNUC__) && !defined(__clang__)
+    // GCC 12 takes the union's initialised member (block 0's header) for the
+    // destination object and flags writes to later blocks; they are in bounds.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
     std::memcpy(base() + index * B, &h, sizeof h);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
   }
   void set_next(Link link, std::size_t next) noexcept {
     const auto n = static_cast<std::uint16_t>(next);
