@@ -34,7 +34,8 @@ class System {
   static constexpr std::size_t malloc_alignment = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) const noexcept {
-    if (!std::has_single_bit(align)) return nullptr;
+    // (not std::has_single_bit: without POPCNT that is a libgcc call)
+    if (align == 0 || (align & (align - 1)) != 0) return nullptr;
     if (size == 0) return dangling(align);
     if (align <= malloc_alignment) return std::malloc(size);
     // C11 asks for a size that is a multiple of the alignment.
