@@ -225,14 +225,18 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   [[nodiscard]] bool grow_in_place(void* p, std::size_t old_count, std::size_t new_count) noexcept {
     if (new_count <= old_count) return true;
     const std::size_t want = new_count - old_count;
-    return extend(index_for(p, old_count), old_count, want, want) == want;
+    return extend(index_for(p, old_count), old_count, want, want) == want;  // kBadIndex != want
   }
 
   // Grows as far as the following free chunk allows, up to new_count.
   // Returns the allocation's new block count, between old_count and new_count.
   std::size_t grow_up_to(void* p, std::size_t old_count, std::size_t new_count) noexcept {
     if (new_count <= old_count) return old_count;
-    return old_count + extend(index_for(p, old_count), old_count, 1, new_count - old_count);
+    const std::size_t got = extend(index_for(p, old_count), old_count, 1, new_count - old_count);
+    if constexpr (Policy::checks) {
+      if (got == kBadIndex) return old_count;
+    }
+    return old_count + got;
   }
 
   // Forgets every allocation at once.
@@ -289,6 +293,10 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     if (new_size > capacity || !std::has_single_bit(align)) return nullptr;
     const std::size_t old_count = blocks_for(old_size);
     const std::size_t new_count = blocks_for(new_size);
+    const std::size_t at = index_for(p, old_count);
+    if constexpr (Policy::checks) {
+      if (at == kBadIndex) return nullptr;
+    }
     const bool aligned = (reinterpret_cast<std::uintptr_t>(p) & (align - 1)) == 0;
     if (aligned) {
       if (new_count <= old_count) {
@@ -296,9 +304,13 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
         return p;
       }
       const std::size_t want = new_count - old_count;
-      if (extend(index_for(p, old_count), old_count, want, want) == want) {
+      const std::size_t got = extend(at, old_count, want, want);
+      if (got == want) {
         expose(p, new_size);
         return p;
+      }
+      if constexpr (Policy::checks) {
+        if (got == kBadIndex) return nullptr;  // p was freed already (reported)
       }
     }
     void* q = allocate(new_size, align);
@@ -315,6 +327,9 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   [[nodiscard]] void* shrink(void* p, std::size_t old_size, std::size_t new_size,
                              std::size_t align) noexcept {
     if (!std::has_single_bit(align)) return nullptr;
+    if constexpr (Policy::checks) {
+      if (old_size != 0 && index_for(p, blocks_for(old_size)) == kBadIndex) return nullptr;
+    }
     if (new_size == 0) {
       deallocate(p, old_size, align);
       return dangling(align);
@@ -638,11 +653,12 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   // The allocation [alloc, alloc + old_count) takes between `min` and `max`
   // blocks from the free chunk that starts right after it, if there is one.
   // Returns how many were taken (0 if fewer than `min` were available;
-  // nothing changes then).
+  // nothing changes then). With a checking policy, kBadIndex when misuse
+  // was reported (also nothing changed).
   std::size_t extend(std::size_t alloc, std::size_t old_count, std::size_t min,
                      std::size_t max) noexcept {
     if constexpr (Policy::checks) {
-      if (alloc == kBadIndex || !head_is_valid()) return 0;
+      if (alloc == kBadIndex || !head_is_valid()) return kBadIndex;
     }
     const std::size_t at = alloc + old_count;
     if (is_oom() || at >= L) return 0;
@@ -651,12 +667,10 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     detail::Header h = load(cur);
     for (;;) {
       if constexpr (Policy::checks) {
-        if (!chunk_is_valid(cur, h)) return 0;
+        if (!chunk_is_valid(cur, h)) return kBadIndex;
         // A free chunk inside the allocation: it was freed already.
-        if (cur + decode(h.size_code) > alloc && cur < at) {
-          misuse(Misuse::double_free, "grow of a freed allocation", block_address(alloc));
-          return 0;
-        }
+        if (cur + decode(h.size_code) > alloc && cur < at)
+          return misuse(Misuse::double_free, "grow of a freed allocation", block_address(alloc));
       }
       if (cur >= at) break;
       if (h.next == 0) return 0;

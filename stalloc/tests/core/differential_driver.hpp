@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "reference_model.hpp"
+#include "stalloc/hardened.hpp"
 #include "stalloc/ostream.hpp"
 #include "stalloc/stalloc.hpp"
 
@@ -88,6 +89,17 @@ class ByteSource {
   bool exhausted_ = false;
 };
 
+// With a checking policy the driver installs this handler, which counts
+// reports instead of aborting, so misuse can be provoked and predicted.
+struct MisuseLog {
+  static inline thread_local std::size_t reports = 0;
+  static inline thread_local stalloc::Misuse last = stalloc::Misuse::double_free;
+  static void record(const stalloc::MisuseReport& r) noexcept {
+    ++reports;
+    last = r.kind;
+  }
+};
+
 template <std::size_t L, std::size_t B, class Policy = stalloc::Unchecked>
 class Differential {
  public:
@@ -100,8 +112,12 @@ class Differential {
       : raw_(static_cast<unsigned char*>(
             ::operator new (sizeof(Arena) + 8 * B, std::align_val_t{8 * B}))),
         arena_(new (raw_ + (shift % 8) * B) Arena()),
-        model_(L, B, reinterpret_cast<std::uintptr_t>(arena_->block_address(0))) {}
+        model_(L, B, reinterpret_cast<std::uintptr_t>(arena_->block_address(0))) {
+    if constexpr (Policy::checks)
+      previous_handler_ = stalloc::set_misuse_handler(&MisuseLog::record);
+  }
   ~Differential() {
+    if constexpr (Policy::checks) stalloc::set_misuse_handler(previous_handler_);
     arena_->~Arena();
     ::operator delete (raw_, std::align_val_t{8 * B});
   }
@@ -117,7 +133,10 @@ class Differential {
   template <OpSource In>
   std::string step(In& in) {
     ++ops_;
+    const std::size_t reports_before = MisuseLog::reports;
     std::string error = operate(in);
+    if (error.empty() && MisuseLog::reports != reports_before)
+      error = failure("a valid operation was reported as misuse");
     if (error.empty()) error = compare();
     if (error.empty() && ops_ % 1024 == 0) error = check_all_contents();
     return error;
@@ -324,9 +343,20 @@ class Differential {
       arena_->deallocate_blocks(a.p, a.size / B);
     }
     model_.mark_free(index_of(a.p), blocks_for(a.size));
+    remember_freed(a);
     live_[i] = live_.back();
     live_.pop_back();
     return {};
+  }
+
+  void remember_freed(const Live& a) {
+    if constexpr (Policy::checks) {
+      if (freed_.size() < 16) {
+        freed_.push_back(a);
+      } else {
+        freed_[ops_ % 16] = a;
+      }
+    }
   }
 
   // ---- operations ---------------------------------------------------------
@@ -346,7 +376,11 @@ class Differential {
     if (roll < 85) return op_grow_up_to(in);
     if (roll < 90) return op_shrink_in_place(in);
     if (roll < 94) return op_zero_size(in);
-    if (roll < 99) return op_refused(in);
+    if (roll < 97) return op_refused(in);
+    if (roll < 99) {
+      if constexpr (Policy::checks) return op_misuse(in);
+      return op_refused(in);
+    }
     if (in.next(8) == 0) return op_clear();
     if (in.next(4) == 0) {
       op_name_ = "free all";
@@ -577,11 +611,53 @@ class Differential {
     }
   }
 
+  // Checking policies only: a misuse the model can predict, which must be
+  // reported exactly once and change nothing.
+  template <class In>
+  std::string op_misuse(In& in) {
+    op_name_ = "misuse";
+    const std::size_t before = MisuseLog::reports;
+    const std::uint64_t kind = in.next(4);
+    stalloc::Misuse expected = stalloc::Misuse::double_free;
+    if (kind == 0 && !freed_.empty()) {
+      // Free again something freed earlier: detectable exactly when part of
+      // its range is free now (else its blocks belong to someone else, and
+      // the call would be a legal-looking free of their memory: skipped).
+      const Live a = freed_[in.next(freed_.size())];
+      const std::size_t first = index_of(a.p);
+      if (model_.next_free(first) >= first + blocks_for(a.size)) return {};
+      if (a.byte_api) {
+        arena_->deallocate(a.p, a.size, a.align);
+      } else {
+        arena_->deallocate_blocks(a.p, a.size / B);
+      }
+    } else if (kind == 1) {
+      int outside = 0;
+      arena_->deallocate(&outside, sizeof outside, alignof(int));
+      expected = stalloc::Misuse::foreign_pointer;
+    } else if (kind == 2 && !live_.empty()) {
+      const Live& a = live_[in.next(live_.size())];
+      arena_->deallocate_blocks(a.p + 1 + in.next(B - 1), 1);
+      expected = stalloc::Misuse::misaligned_pointer;
+    } else if (kind == 3 && !live_.empty()) {
+      const Live& a = live_[in.next(live_.size())];
+      arena_->deallocate_blocks(a.p, L - index_of(a.p) + 1 + in.next(4));
+      expected = stalloc::Misuse::bad_size;
+    } else {
+      return {};
+    }
+    if (MisuseLog::reports != before + 1) return failure("misuse not reported exactly once");
+    if (MisuseLog::last != expected) return failure("misuse reported as the wrong kind");
+    MisuseLog::reports = before;  // expected: not an error for step()
+    return {};
+  }
+
   std::string op_clear() {
     op_name_ = "clear";
     arena_->clear();
     model_.clear();
     live_.clear();
+    freed_.clear();
     if (!arena_->is_empty()) return failure("clear() did not empty the arena");
     return {};
   }
@@ -616,6 +692,8 @@ class Differential {
   Arena* arena_;
   ReferenceModel model_;
   std::vector<Live> live_;
+  std::vector<Live> freed_;  // recent frees, for provoked double frees
+  stalloc::MisuseHandler previous_handler_ = nullptr;
   mutable std::vector<std::pair<std::size_t, std::size_t>> runs_;
   std::uint32_t next_tag_ = 1;
   std::size_t ops_ = 0;

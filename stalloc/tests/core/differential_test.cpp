@@ -27,14 +27,14 @@ std::uint64_t env_or(const char* name, std::uint64_t fallback) {
 
 // Runs `ops` operations on Stalloc<L, B> (placed at each of several
 // alignment phases); stops at the first disagreement with the model.
-template <std::size_t L, std::size_t B>
+template <std::size_t L, std::size_t B, class Policy = stalloc::Unchecked>
 void run_differential(std::uint64_t default_ops) {
   const std::uint64_t seed = env_or("STALLOC_DIFF_SEED", 20261125);
   const std::uint64_t ops = env_or("STALLOC_DIFF_OPS", default_ops);
   constexpr std::size_t kPhases = 4;
   for (std::size_t shift = 0; shift < kPhases; ++shift) {
     stalloc_test::Prng rng(seed * 1000003 + L * 31 + B + shift);
-    stalloc_test::Differential<L, B> diff(shift * 3);
+    stalloc_test::Differential<L, B, Policy> diff(shift * 3);
     for (std::uint64_t i = 0; i < ops / kPhases; ++i) {
       const std::string error = diff.step(rng);
       ASSERT_TRUE(error.empty()) << "Stalloc<" << L << ", " << B << ">, seed " << seed << ", phase "
@@ -77,6 +77,19 @@ TEST(Differential, BigBlocks16x4096) {
 }
 TEST(Differential, HugeBlocks3x1MiB) {
   run_differential<3, (std::size_t{1} << 20)>(10'000);
+}
+
+// The hardened policy: same answers as the plain arena on valid input, and
+// provoked misuse (double frees, foreign and misaligned pointers, sizes past
+// the end) reported exactly when the model says it is detectable.
+TEST(Differential, Hardened8x4) {
+  run_differential<8, 4, stalloc::Hardened>(60'000);
+}
+TEST(Differential, Hardened300x16) {
+  run_differential<300, 16, stalloc::Hardened>(100'000);
+}
+TEST(Differential, Hardened65535x4) {
+  run_differential<65535, 4, stalloc::Hardened>(30'000);
 }
 
 }  // namespace
