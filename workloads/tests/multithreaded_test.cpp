@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <latch>
+#include <stdexcept>
 #include <thread>
 
 #include "checking_allocator.hpp"
@@ -11,6 +12,7 @@
 #include "workloads/cache_scratch.hpp"
 #include "workloads/larson.hpp"
 #include "workloads/producer_consumer.hpp"
+#include "workloads/threaded.hpp"
 
 namespace {
 
@@ -127,6 +129,27 @@ TEST(Multithreaded, RunAgainAfterDrain) {
   }
   EXPECT_EQ(larson.corruptions() + scratch.corruptions(), 0u);
   EXPECT_TRUE(a.errors().empty());
+}
+
+}  // namespace
+
+namespace {
+
+template <class W>
+void expect_out_of_range_thread_rejected() {
+  const Options options = with_threads(2);
+  W w{options, W::points(options).front()};
+  workloads::testing::CheckingAllocator a;
+  EXPECT_THROW(w.run(a, 2), std::out_of_range) << W::info.name;
+  for (unsigned t = 0; t < 2; ++t) w.drain(a, t);
+  EXPECT_EQ(a.live_blocks(), 0u) << W::info.name;
+}
+
+TEST(Multithreaded, AThreadIndexBeyondOptionsThreadsIsAnError) {
+  expect_out_of_range_thread_rejected<workloads::Threaded>();
+  expect_out_of_range_thread_rejected<workloads::Larson>();
+  expect_out_of_range_thread_rejected<workloads::ProducerConsumer>();
+  expect_out_of_range_thread_rejected<workloads::CacheScratch>();
 }
 
 }  // namespace

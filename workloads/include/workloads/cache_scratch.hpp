@@ -31,6 +31,7 @@
 #include "workloads/support/per_thread.hpp"
 #include "workloads/support/random.hpp"
 #include "workloads/support/request_hash.hpp"
+#include "workloads/support/thread_index.hpp"
 #include "workloads/workload.hpp"
 
 namespace workloads {
@@ -172,7 +173,10 @@ class CacheScratch {
     return total;
   }
 
-  Thread& state(unsigned thread) { return state_[thread].value; }
+  Thread& state(unsigned thread) {
+    support::check_thread_index(info.name, thread, threads_);
+    return state_[thread].value;
+  }
 
   bool check_;
   unsigned threads_;

@@ -36,6 +36,7 @@
 #include "workloads/support/per_thread.hpp"
 #include "workloads/support/random.hpp"
 #include "workloads/support/request_hash.hpp"
+#include "workloads/support/thread_index.hpp"
 #include "workloads/workload.hpp"
 
 namespace workloads {
@@ -189,7 +190,10 @@ class Larson {
     std::uint64_t failures = 0;
   };
 
-  Thread& state(unsigned thread) { return threads_state_[thread].value; }
+  Thread& state(unsigned thread) {
+    support::check_thread_index(info.name, thread, threads_);
+    return threads_state_[thread].value;
+  }
 
   template <Allocator A>
   std::uint64_t allocate(A& a, Thread& th, unsigned thread, Object& o, std::size_t size) {

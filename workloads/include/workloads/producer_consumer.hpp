@@ -33,6 +33,7 @@
 #include "workloads/support/per_thread.hpp"
 #include "workloads/support/random.hpp"
 #include "workloads/support/request_hash.hpp"
+#include "workloads/support/thread_index.hpp"
 #include "workloads/workload.hpp"
 
 namespace workloads {
@@ -137,7 +138,10 @@ class ProducerConsumer {
     return producer + 1 < threads_ ? producer + 1 : producer;
   }
   support::Mailbox<Object>& queue_for(unsigned t) { return *state(producer_of(t)).queue; }
-  Thread& state(unsigned thread) { return state_[thread].value; }
+  Thread& state(unsigned thread) {
+    support::check_thread_index(info.name, thread, threads_);
+    return state_[thread].value;
+  }
 
   template <Allocator A>
   void produce(A& a, unsigned thread, Thread& th) {

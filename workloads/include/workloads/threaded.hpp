@@ -23,6 +23,7 @@
 #include "workloads/support/pattern.hpp"
 #include "workloads/support/per_thread.hpp"
 #include "workloads/support/request_hash.hpp"
+#include "workloads/support/thread_index.hpp"
 #include "workloads/workload.hpp"
 
 namespace workloads {
@@ -54,6 +55,7 @@ class Threaded {
 
   template <Allocator A>
   std::uint64_t run(A& a, unsigned thread) {
+    support::check_thread_index(info.name, thread, threads_);
     State& s = state_[thread].value;
     std::uint64_t operations = 0;
     for (std::size_t i = 0; i < kBoxesPerRound; ++i) {
