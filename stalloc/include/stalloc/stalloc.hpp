@@ -622,8 +622,7 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     }
     if constexpr (Policy::checks) {
       if (prev_end > at || (has_next && next < at + count)) {
-        misuse(Misuse::double_free, "double free: the range overlaps a free chunk",
-               block_address(at));
+        misuse(Misuse::double_free, "the freed range overlaps a free chunk", block_address(at));
         return;
       }
     }

@@ -1,0 +1,134 @@
+// AddressSanitizer knows the arena: free blocks and the rounding slack after
+// each byte-API allocation are poisoned, so a use-after-free or an overflow
+// that stays inside the arena is REPORTED. Only meaningful in an ASan build
+// (scripts/test --sanitize); elsewhere the tests skip.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "test_support.hpp"
+
+#if defined(STALLOC_ASAN_POISONING)
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace {
+
+using stalloc::Stalloc;
+
+#if defined(STALLOC_ASAN_POISONING)
+bool poisoned(const void* p) {
+  return __asan_address_is_poisoned(p) != 0;
+}
+const unsigned char* bytes(const void* p) {
+  return static_cast<const unsigned char*>(p);
+}
+
+// A read the optimiser cannot drop.
+void touch(const void* p) {
+  (void)*static_cast<const volatile unsigned char*>(p);
+}
+
+void use_after_free() {
+  Stalloc<64, 16> heap;
+  void* p = heap.allocate(64, 16);
+  void* q = heap.allocate(64, 16);
+  heap.deallocate(p, 64, 16);
+  touch(bytes(p) + 20);
+  (void)q;
+}
+void overflow_into_slack() {
+  Stalloc<64, 16> heap;
+  auto* p = static_cast<unsigned char*>(heap.allocate(20, 16));  // 2 blocks, 32 bytes
+  std::memset(p, 1, 20);                                         // fine
+  touch(p + 24);                                                 // slack: reported
+}
+
+TEST(AsanPoisoning, UseAfterFreeInsideTheArenaIsReported) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(use_after_free(), "AddressSanitizer: use-after-poison");
+}
+
+TEST(AsanPoisoning, OverflowIntoTheRoundingSlackIsReported) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(overflow_into_slack(), "AddressSanitizer: use-after-poison");
+}
+
+TEST(AsanPoisoning, ExactlyTheCallersBytesAreAddressable) {
+  Stalloc<64, 16> heap;
+  void* p = heap.allocate(20, 16);
+  for (int i = 0; i < 20; ++i) EXPECT_FALSE(poisoned(bytes(p) + i)) << i;
+  for (int i = 24; i < 32; ++i) EXPECT_TRUE(poisoned(bytes(p) + i)) << "slack " << i;
+  EXPECT_TRUE(poisoned(bytes(p) + 40)) << "the free chunk's body after p";
+  EXPECT_FALSE(poisoned(heap.block_address(2))) << "a free chunk's header is the arena's";
+}
+
+TEST(AsanPoisoning, GrowAndShrinkMoveThePoisonLine) {
+  Stalloc<64, 16> heap;
+  auto* p = static_cast<unsigned char*>(heap.allocate(20, 16));
+  p = static_cast<unsigned char*>(heap.grow(p, 20, 70, 16));  // in place: 5 blocks
+  ASSERT_NE(p, nullptr);
+  EXPECT_FALSE(poisoned(p + 69));
+  EXPECT_TRUE(poisoned(p + 72));
+  p[69] = 1;
+  p = static_cast<unsigned char*>(heap.shrink(p, 70, 10, 16));
+  EXPECT_FALSE(poisoned(p + 9));
+  EXPECT_TRUE(poisoned(p + 10 + 6)) << "past the new size";
+  EXPECT_TRUE(poisoned(p + 40)) << "the returned tail";
+  void* q = heap.grow(p, 10, 16 * 64, 16);
+  EXPECT_EQ(q, nullptr);
+  EXPECT_FALSE(poisoned(p + 9)) << "a failed grow leaves p addressable";
+}
+
+TEST(AsanPoisoning, FreeCoalescingAndClearPoisonWholeChunks) {
+  Stalloc<16, 32> heap;
+  void* a = heap.allocate(64, 32);
+  void* b = heap.allocate(64, 32);
+  void* c = heap.allocate(64, 32);
+  heap.deallocate(b, 64, 32);
+  heap.deallocate(a, 64, 32);  // merges forward: b's header becomes body
+  EXPECT_FALSE(poisoned(a));
+  EXPECT_TRUE(poisoned(b)) << "a swallowed chunk header is poisoned";
+  EXPECT_TRUE(poisoned(bytes(a) + 100));
+  EXPECT_FALSE(poisoned(c));
+  heap.clear();
+  EXPECT_TRUE(poisoned(c));
+  EXPECT_FALSE(poisoned(heap.block_address(0)));
+}
+
+TEST(AsanPoisoning, BlockApiHandsOutWholeBlocks) {
+  Stalloc<16, 32> heap;
+  void* p = heap.allocate_blocks(2, 1);
+  EXPECT_FALSE(poisoned(bytes(p) + 63));
+  EXPECT_TRUE(poisoned(bytes(p) + 64 + 8));
+  EXPECT_EQ(heap.grow_up_to(p, 2, 3), 3U);
+  EXPECT_FALSE(poisoned(bytes(p) + 95));
+  heap.shrink_in_place(p, 3, 1);
+  EXPECT_TRUE(poisoned(bytes(p) + 40));
+}
+
+TEST(AsanPoisoning, TheArenasMemoryIsCleanAfterItsDestructor) {
+  using Arena = Stalloc<32, 16>;
+  auto buffer = std::make_unique<unsigned char[]>(sizeof(Arena) + 16);
+  void* raw = buffer.get();
+  std::size_t space = sizeof(Arena) + 16;
+  raw = std::align(alignof(Arena), sizeof(Arena), raw, space);
+  auto* heap = new (raw) Arena();
+  void* p = heap->allocate(40, 16);
+  heap->deallocate(p, 40, 16);
+  heap->~Arena();
+  std::memset(raw, 0, sizeof(Arena));  // reusing the memory must not be reported
+  EXPECT_FALSE(poisoned(static_cast<unsigned char*>(raw) + 100));
+}
+
+#else
+
+TEST(AsanPoisoning, OnlyInAsanBuilds) {
+  GTEST_SKIP() << "not an AddressSanitizer build; run scripts/test --sanitize";
+}
+
+#endif
+
+}  // namespace

@@ -1,0 +1,199 @@
+// The hardened policy: each kind of misuse is reported, once, through the
+// replaceable handler, and the arena is left exactly as it was.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "stalloc/hardened.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using stalloc::HardenedStalloc;
+using stalloc::Misuse;
+using stalloc_test::Snapshot;
+using stalloc_test::valid;
+
+struct Recorded {
+  int count = 0;
+  Misuse kind = Misuse::double_free;
+  const void* arena = nullptr;
+  const void* pointer = nullptr;
+};
+Recorded recorded;
+
+void record(const stalloc::MisuseReport& r) noexcept {
+  ++recorded.count;
+  recorded.kind = r.kind;
+  recorded.arena = r.arena;
+  recorded.pointer = r.pointer;
+}
+
+class Hardened : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    recorded = {};
+    previous_ = stalloc::set_misuse_handler(&record);
+  }
+  void TearDown() override { stalloc::set_misuse_handler(previous_); }
+
+  // Runs `misuse`, expects exactly one report of `kind`, and the arena
+  // unchanged and valid.
+  template <class Arena, class F>
+  void expect_reported(Arena& heap, Misuse kind, F&& misuse) {
+    const Snapshot<Arena> before(heap);
+    const bool was_valid = heap.check_invariants().ok;
+    const int count = recorded.count;
+    misuse();
+    EXPECT_EQ(recorded.count, count + 1) << "reported exactly once";
+    EXPECT_EQ(recorded.kind, kind) << stalloc::to_string(recorded.kind);
+    EXPECT_EQ(recorded.arena, &heap);
+    EXPECT_TRUE(Snapshot<Arena>(heap) == before) << "detection must not change the arena";
+    if (was_valid) EXPECT_TRUE(valid(heap));
+  }
+
+  stalloc::MisuseHandler previous_ = nullptr;
+};
+
+TEST_F(Hardened, BehavesLikeThePlainArenaOnValidUse) {
+  HardenedStalloc<16, 4> heap;
+  void* b = heap.allocate_blocks(3, 1);  // [0, 3)
+  EXPECT_EQ(heap.grow_up_to(b, 3, 5), 5U);
+  void* a = heap.allocate(8, 4);  // [5, 7)
+  EXPECT_EQ(heap.grow(a, 8, 12, 4), a);
+  EXPECT_TRUE(heap.grow_in_place(a, 3, 4));
+  EXPECT_EQ(heap.shrink(a, 16, 12, 4), a);
+  heap.shrink_in_place(b, 5, 2);
+  a = heap.shrink(a, 12, 4, 4);
+  heap.deallocate(a, 4, 4);
+  heap.deallocate_blocks(b, 2);
+  EXPECT_TRUE(heap.is_empty());
+  EXPECT_EQ(recorded.count, 0);
+}
+
+TEST_F(Hardened, DoubleFreeIsDetected) {
+  HardenedStalloc<16, 4> heap;
+  void* a = heap.allocate(8, 4);
+  void* b = heap.allocate(8, 4);
+  heap.deallocate(a, 8, 4);
+  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate(a, 8, 4); });
+  EXPECT_EQ(recorded.pointer, a);
+  heap.deallocate(b, 8, 4);  // merges with both sides: [0+16]
+  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate(b, 8, 4); });
+  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate_blocks(a, 1); });
+}
+
+TEST_F(Hardened, DoubleFreeOfTheLastBlockAndOfAFullArena) {
+  HardenedStalloc<4, 8> heap;
+  void* all = heap.allocate_blocks(4, 1);
+  heap.shrink_in_place(all, 4, 3);  // block 3 free
+  auto* last = static_cast<unsigned char*>(all) + 3 * 8;
+  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate_blocks(last, 1); });
+  expect_reported(heap, Misuse::double_free, [&] { heap.shrink_in_place(all, 4, 3); });
+}
+
+TEST_F(Hardened, ASizeThatReachesAFreeChunkIsDetected) {
+  HardenedStalloc<16, 4> heap;
+  void* a = heap.allocate(8, 4);  // [0, 2); blocks 2.. are free
+  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate(a, 12, 4); });
+  expect_reported(heap, Misuse::bad_size, [&] { heap.deallocate(a, 17 * 4, 4); });
+  expect_reported(heap, Misuse::bad_size, [&] { heap.deallocate_blocks(a, 0); });
+  expect_reported(heap, Misuse::bad_size, [&] { heap.deallocate(a, SIZE_MAX, 4); });
+}
+
+TEST_F(Hardened, ForeignAndMisalignedPointersAreDetected) {
+  HardenedStalloc<16, 8> heap;
+  auto* a = static_cast<unsigned char*>(heap.allocate(32, 8));
+  int local = 0;
+  expect_reported(heap, Misuse::foreign_pointer, [&] { heap.deallocate(&local, 4, 4); });
+  EXPECT_EQ(recorded.pointer, &local);
+  expect_reported(heap, Misuse::foreign_pointer, [&] { heap.deallocate_blocks(nullptr, 1); });
+  expect_reported(heap, Misuse::foreign_pointer, [&] { heap.deallocate(a + 16 * 8, 8, 8); });
+  expect_reported(heap, Misuse::misaligned_pointer, [&] { heap.deallocate(a + 3, 8, 8); });
+  expect_reported(heap, Misuse::misaligned_pointer,
+                  [&] { EXPECT_FALSE(heap.grow_in_place(a + 1, 1, 2)); });
+  expect_reported(heap, Misuse::foreign_pointer,
+                  [&] { EXPECT_EQ(heap.grow(&local, 4, 8, 4), nullptr); });
+  expect_reported(heap, Misuse::foreign_pointer,
+                  [&] { EXPECT_EQ(heap.shrink(&local, 8, 4, 4), nullptr); });
+}
+
+TEST_F(Hardened, GrowingAFreedAllocationIsDetected) {
+  HardenedStalloc<16, 4> heap;
+  void* a = heap.allocate(8, 4);
+  void* b = heap.allocate(8, 4);
+  heap.deallocate(a, 8, 4);
+  expect_reported(heap, Misuse::double_free, [&] { EXPECT_EQ(heap.grow(a, 8, 40, 4), nullptr); });
+  expect_reported(heap, Misuse::double_free, [&] { EXPECT_FALSE(heap.grow_in_place(a, 2, 3)); });
+  expect_reported(heap, Misuse::double_free, [&] { EXPECT_EQ(heap.grow_up_to(a, 2, 9), 2U); });
+  (void)b;
+}
+
+// Corruption written into a free chunk's header (a use-after-free write, say)
+// is caught by the next walk that meets it, before anything is written.
+TEST_F(Hardened, FreeListCorruptionIsDetectedOnEveryWalk) {
+  HardenedStalloc<16, 4> heap;
+  void* a = heap.allocate_blocks(2, 1);
+  void* gap = heap.allocate_blocks(2, 1);
+  void* b = heap.allocate_blocks(2, 1);
+  heap.deallocate_blocks(gap, 2);            // free: [2+2] [6+10]
+  const std::uint16_t bad[2] = {3, 16 - 2};  // next = 3: not after the chunk's end
+  std::memcpy(const_cast<void*>(heap.block_address(2)), bad, sizeof bad);
+  ASSERT_FALSE(heap.check_invariants());
+  expect_reported(heap, Misuse::corrupt_free_list,
+                  [&] { EXPECT_EQ(heap.allocate_blocks(5, 1), nullptr); });
+  expect_reported(heap, Misuse::corrupt_free_list, [&] { heap.deallocate_blocks(b, 2); });
+  expect_reported(heap, Misuse::corrupt_free_list,
+                  [&] { EXPECT_FALSE(heap.grow_in_place(b, 2, 3)); });
+  // A length that runs past the end.
+  const std::uint16_t too_long[2] = {6, 0};  // length 16 from block 2
+  std::memcpy(const_cast<void*>(heap.block_address(2)), too_long, sizeof too_long);
+  expect_reported(heap, Misuse::corrupt_free_list,
+                  [&] { EXPECT_EQ(heap.allocate(4, 4), nullptr); });
+  (void)a;
+}
+
+TEST_F(Hardened, ACorruptBaseHeaderIsDetected) {
+  HardenedStalloc<8, 4> heap;
+  void* a = heap.allocate_blocks(1, 1);
+  const std::uint16_t bad[2] = {1, 3};  // size code neither 0 nor "full"
+  std::memcpy(reinterpret_cast<unsigned char*>(&heap) + heap.capacity, bad, sizeof bad);
+  expect_reported(heap, Misuse::corrupt_free_list,
+                  [&] { EXPECT_EQ(heap.allocate_blocks(1, 1), nullptr); });
+  expect_reported(heap, Misuse::corrupt_free_list, [&] { heap.deallocate_blocks(a, 1); });
+}
+
+TEST_F(Hardened, SetMisuseHandlerReturnsThePreviousAndNullRestoresTheDefault) {
+  EXPECT_EQ(stalloc::set_misuse_handler(nullptr), &record);
+  EXPECT_EQ(stalloc::misuse_handler(), &stalloc::abort_on_misuse);
+  EXPECT_EQ(stalloc::set_misuse_handler(&record), &stalloc::abort_on_misuse);
+}
+
+void free_twice() {
+  HardenedStalloc<8, 4> heap;
+  void* p = heap.allocate(4, 4);
+  heap.deallocate(p, 4, 4);
+  heap.deallocate(p, 4, 4);
+}
+void free_foreign() {
+  HardenedStalloc<8, 4> heap;
+  int x = 0;
+  heap.deallocate(&x, 4, 4);
+}
+
+TEST(HardenedDeathTest, DefaultHandlerPrintsOneLineAndAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(free_twice(),
+               "stalloc: double free: the freed range overlaps a free chunk \\(arena 0x[0-9a-f]+, "
+               "pointer 0x[0-9a-f]+\\)");
+  EXPECT_DEATH(free_foreign(), "stalloc: foreign pointer: pointer not from this arena");
+}
+
+// The plain arena has no checks and no handler: the policy costs nothing
+// unless chosen. (Its speed is measured by the harness, not here.)
+static_assert(!stalloc::Stalloc<8, 4>::policy::checks);
+static_assert(stalloc::HardenedStalloc<8, 4>::policy::checks);
+static_assert(sizeof(stalloc::HardenedStalloc<100, 4>) == sizeof(stalloc::Stalloc<100, 4>));
+
+}  // namespace
