@@ -1,0 +1,89 @@
+// The workloads have the shapes their documentation claims (README.md):
+// checked on the requests they actually make.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <map>
+#include <vector>
+
+#include "recording_allocator.hpp"
+#include "workloads/size_mix.hpp"
+#include "workloads/small_objects.hpp"
+
+namespace {
+
+using workloads::Options;
+using workloads::testing::RecordingAllocator;
+using workloads::testing::Request;
+
+TEST(SmallObjects, SizesLiveSetAndMostlyLastInFirstOut) {
+  workloads::SmallObjects w{Options{}, {}};
+  RecordingAllocator a;
+  w.run(a, 0);
+  ASSERT_EQ(a.log.size(), workloads::SmallObjects::kRequestsPerRound);
+
+  std::vector<void*> live;  // in allocation order
+  std::size_t frees = 0, lifo_frees = 0, peak_live = 0;
+  for (const Request& r : a.log) {
+    if (r.kind == Request::kAllocate) {
+      EXPECT_GE(r.size, 8u);
+      EXPECT_LE(r.size, 64u);
+      live.push_back(r.p);
+      peak_live = std::max(peak_live, live.size());
+    } else {
+      ASSERT_EQ(r.kind, Request::kFree);
+      ++frees;
+      if (!live.empty() && live.back() == r.p) ++lifo_frees;
+      live.erase(std::find(live.begin(), live.end(), r.p));
+    }
+  }
+  EXPECT_TRUE(live.empty()) << "a round ends with nothing live";
+  EXPECT_LE(peak_live, workloads::SmallObjects::kMaxLive);
+  EXPECT_GE(peak_live, workloads::SmallObjects::kTargetLive);
+  // Nine frees in ten take the newest object; the random tenth sometimes does too.
+  EXPECT_GT(lifo_frees * 100, frees * 88);
+  EXPECT_LT(lifo_frees * 100, frees * 99);
+}
+
+TEST(SizeMix, MostRequestsSmallWithATailToTensOfKiB) {
+  Options quick;
+  quick.quick = true;
+  workloads::SizeMix w{quick, {}};
+  RecordingAllocator a;
+  for (int round = 0; round < 8; ++round) w.run(a, 0);
+  w.drain(a, 0);
+  std::size_t allocations = 0, small = 0, over_1k = 0, over_8k = 0, largest = 0;
+  for (const Request& r : a.log) {
+    if (r.kind != Request::kAllocate) continue;
+    ++allocations;
+    small += r.size <= 64;
+    over_1k += r.size > 1024;
+    over_8k += r.size > 8192;
+    largest = std::max(largest, r.size);
+  }
+  ASSERT_GT(allocations, 10000u);
+  const auto share = [&](std::size_t n) {
+    return static_cast<double>(n) / static_cast<double>(allocations);
+  };
+  EXPECT_NEAR(share(small), 0.55, 0.03);
+  EXPECT_NEAR(share(over_1k), 0.08, 0.02);
+  EXPECT_NEAR(share(over_8k), 0.02, 0.01);
+  EXPECT_GT(largest, 32768u);
+  EXPECT_LE(largest, 65536u);
+}
+
+TEST(SizeMix, LifetimesCrossRounds) {
+  workloads::SizeMix w{Options{}, {}};
+  RecordingAllocator a;
+  w.run(a, 0);
+  std::map<void*, std::size_t> live;
+  for (const Request& r : a.log) {
+    if (r.kind == Request::kAllocate) live[r.p] = r.size;
+    if (r.kind == Request::kFree) live.erase(r.p);
+  }
+  EXPECT_GT(live.size(), 50u) << "objects outlive the round that made them";
+  w.drain(a, 0);
+}
+
+}  // namespace
