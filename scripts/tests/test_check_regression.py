@@ -154,6 +154,13 @@ class CheckRegressionTest(unittest.TestCase):
         rc, _, err = self.check(syn.make_run(), syn.make_run(), "--workload", "nosuch")
         self.assert_input_error(rc, err, "nosuch")
 
+    def test_only_the_reference_is_not_a_check(self):
+        rc, _, err = self.check(syn.make_run(), syn.make_run(seed=7), "--allocator", "system")
+        self.assert_input_error(rc, err, "nothing to judge")
+        rc, _, _ = self.check(syn.make_run(), syn.make_run(seed=7), "--allocator", "system",
+                              "--no-normalize")
+        self.assertEqual(rc, 0)
+
     def test_bad_arguments(self):
         doc = self.write(syn.make_run())
         self.assertEqual(run_script("check-regression", doc)[0], 2)
