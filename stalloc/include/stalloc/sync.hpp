@@ -14,10 +14,25 @@
 // Unsynchronized<Arena>, so any arena with the byte API (including the
 // size-tracking arena of global.hpp) can be wrapped the same way.
 //
-// Lock choice (measured by stalloc/tests/adaptors/bench/lock_bench.cpp on this
-// 2-core machine; one allocate(8) + deallocate pair per iteration, median of 5
-// repetitions):
-//   RESULTS_PLACEHOLDER
+// Lock choice: stalloc::SpinLock (below) won; std::mutex remains available
+// as SyncStalloc<L, B, std::mutex>. Measured with
+//   stalloc_lock_bench --benchmark_repetitions=5 --benchmark_min_time=0.3
+// (stalloc/tests/adaptors/bench/lock_bench.cpp), one allocate(8) +
+// deallocate pair on one shared SyncStalloc<4096, 8>, medians of 5, on this
+// 2-core machine while it was shared (load average 8-10):
+//
+//   uncontended, CPU time per pair   unsafe 4.4 ns   spinlock 5.5 ns (1.25x)
+//                                    mutex 13.5 ns (3.1x)
+//   contended, total pairs/s         2 threads   4 threads   8 threads
+//     spinlock (pause, then yield)     65 M        80 M        34 M
+//     std::mutex                       23 M        24 M        25 M
+//     spin without yield               51 M        27 M        26 M
+//
+// The spinlock is 2.5x cheaper than std::mutex uncontended (an inline xchg
+// and a plain store, against two calls into pthread) and 1.4-3.3x the
+// throughput under contention. A spinlock that never yields collapses once
+// threads outnumber the cores (4 and 8 threads above): the lock holder is
+// descheduled while the others burn their time slices, hence the yield.
 #pragma once
 
 #include <atomic>
