@@ -7,7 +7,10 @@
 #include <map>
 #include <vector>
 
+#include "capped_allocator.hpp"
 #include "recording_allocator.hpp"
+#include "workloads/chained.hpp"
+#include "workloads/large.hpp"
 #include "workloads/size_mix.hpp"
 #include "workloads/small_objects.hpp"
 
@@ -83,6 +86,59 @@ TEST(SizeMix, LifetimesCrossRounds) {
     if (r.kind == Request::kFree) live.erase(r.p);
   }
   EXPECT_GT(live.size(), 50u) << "objects outlive the round that made them";
+  w.drain(a, 0);
+}
+
+TEST(Chained, OneKeptBigStringPerRoundAndTheOldestFreedWhenFull) {
+  Options quick;
+  quick.quick = true;  // keeps 8 big strings
+  workloads::Chained w{quick, {}};
+  RecordingAllocator a;
+  for (int round = 0; round < 10; ++round) w.run(a, 0);
+  std::size_t small = 0, big = 0, big_frees = 0;
+  for (const Request& r : a.log) {
+    if (r.kind == Request::kAllocate) (r.size == 6 ? small : big) += 1;
+    if (r.kind == Request::kFree && r.size == workloads::Chained::kBigSize) ++big_frees;
+  }
+  EXPECT_EQ(small, 10 * workloads::Chained::kSmallPerRound);
+  EXPECT_EQ(big, 10u);
+  EXPECT_EQ(big_frees, 10u - workloads::Chained::kBigKeptQuick);
+  EXPECT_EQ(w.peak_requested_bytes(), 8 * workloads::Chained::kBigSize + 6);
+  w.drain(a, 0);
+}
+
+// The crate's 8 KiB arena can never hold a big string: on such a heap the big
+// strings fail (counted), the small ones all succeed.
+TEST(Chained, BigStringsFailOnTheCratesArenaSize) {
+  workloads::Chained w{Options{}, {}};
+  workloads::testing::CappedAllocator arena{workloads::Chained::info.arena.blocks *
+                                            workloads::Chained::info.arena.block_size};
+  w.run(arena, 0);
+  w.run(arena, 0);
+  EXPECT_EQ(w.failed_requests(), 2u);
+  w.drain(arena, 0);
+  EXPECT_EQ(arena.checker().live_blocks(), 0u);
+}
+
+TEST(Large, FourLiveBuffersFrom64KiBTo4MiB) {
+  workloads::Large w{Options{}, {}};
+  RecordingAllocator a;
+  w.prepare(a, 0);
+  for (int round = 0; round < 4; ++round) w.run(a, 0);
+  std::size_t live = 0, peak_live = 0, allocations = 0;
+  for (const Request& r : a.log) {
+    if (r.kind == Request::kAllocate) {
+      ++allocations;
+      EXPECT_GE(r.size, workloads::Large::kMinSize);
+      EXPECT_LE(r.size, workloads::Large::kMaxSize);
+      EXPECT_EQ(r.align, 64u);
+      peak_live = std::max(peak_live, ++live);
+    } else if (r.kind == Request::kFree) {
+      --live;
+    }
+  }
+  EXPECT_EQ(peak_live, workloads::Large::kLive);
+  EXPECT_EQ(allocations, workloads::Large::kLive + 4 * workloads::Large::kStepsPerRound);
   w.drain(a, 0);
 }
 
