@@ -31,7 +31,8 @@
 //   (e.g. 128 bytes for L = 1000, i.e. 3.2% of a Stalloc<1000, 4>;
 //   8 KiB for L = 65535), and nothing per allocation.
 //   sizeof(SizedStalloc<L, B>) == sizeof(Stalloc<L, B>) + 8 * ceil(L / 64),
-//   rounded up to the alignment B.
+//   plus 4 bytes of padding when B == 4 (the bitmap's 64-bit words start on
+//   an 8-byte boundary), e.g. 4004 + 128 + 4 = 4136 bytes for L = 1000, B = 4.
 //
 // Alignment of plain operator new(n): the largest power of two <= n, capped
 // at __STDCPP_DEFAULT_NEW_ALIGNMENT__ (16). No object of size <= n can need
