@@ -75,10 +75,13 @@ TEST(AsanPoisoning, GrowAndShrinkMoveThePoisonLine) {
   p[69] = 1;
   p = static_cast<unsigned char*>(heap.shrink(p, 70, 10, 16));
   EXPECT_FALSE(poisoned(p + 9));
-  EXPECT_TRUE(poisoned(p + 10 + 6)) << "past the new size";
-  EXPECT_TRUE(poisoned(p + 40)) << "the returned tail";
-  void* q = heap.grow(p, 10, 16 * 64, 16);
+  EXPECT_TRUE(poisoned(p + 12)) << "past the new size";
+  EXPECT_FALSE(poisoned(p + 16)) << "the returned tail is a free chunk: its header";
+  EXPECT_TRUE(poisoned(p + 40)) << "the returned tail's body";
+  void* blocker = heap.allocate(16, 16);    // block 1
+  void* q = heap.grow(p, 10, 16 * 63, 16);  // 63 blocks: 62 are free
   EXPECT_EQ(q, nullptr);
+  (void)blocker;
   EXPECT_FALSE(poisoned(p + 9)) << "a failed grow leaves p addressable";
 }
 
