@@ -28,6 +28,16 @@ struct alignas(128) Wide {
   unsigned char bytes[128];
 };
 
+// Made before main, destroyed after it: one part in the arena, one in malloc.
+struct BeforeMain {
+  std::string small = std::string(40, 's');
+  std::string big = std::string(50'000, 'b');
+  std::map<int, std::string> both;
+  BeforeMain() {
+    for (int i = 0; i < 8; ++i) both[i] = std::string(static_cast<std::size_t>(30 + i * 3000), 'm');
+  }
+} before_main;
+
 [[gnu::destructor]] void arena_is_empty_at_exit() {
   GLOBAL_CHECK_CONSISTENT(heap);
   GLOBAL_CHECK(arena().is_empty());
@@ -97,6 +107,7 @@ void maps_and_exceptions() {
 }  // namespace
 
 int main() {
+  GLOBAL_CHECK(in_arena(before_main.small.data()) && !in_arena(before_main.big.data()));
   const std::size_t free_at_start = arena().stats().free_blocks;
   overflow_and_back();
   growth_leaves_the_arena();
