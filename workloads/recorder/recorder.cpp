@@ -15,8 +15,7 @@
 //    the real call returns and a free before it, so a block's creation is
 //    always numbered before its free, whichever threads do them, and an
 //    address reused after a free gets a later number than the free.
-//  - Pointer -> id: a hash map split into 1024 shards, each with its own
-//    spin lock, so threads rarely meet.
+//  - Pointer -> id: a lock-free radix tree over the address space.
 //  - Each thread appends fixed-size records to its own buffer; a full buffer
 //    is written to a spool file with one write() (O_APPEND: chunks of
 //    different threads never interleave).
@@ -59,7 +58,6 @@ namespace {
 
 namespace trace = workloads::trace;
 
-constexpr std::size_t kShards = 1024;
 constexpr std::size_t kBufferBytes = 256 * 1024;
 constexpr std::size_t kMaxRecordBytes = 1 + 3 * trace::kMaxVarintBytes;
 constexpr std::uint64_t kChunkMagic = 0x4b4e484343525453ull;  // "STRCCHNK"
@@ -131,112 +129,66 @@ void* map_pages(std::size_t bytes) {
 }
 
 // ---- pointer -> id map ---------------------------------------------------
+//
+// A radix tree over the address space, one 8-byte id per 16-byte granule
+// (glibc aligns every block to 16). Lock-free: a block's entry is written by
+// whoever allocates it and cleared (exchange) by whoever frees it, and the
+// program itself orders those. Entries sit next to each other as the blocks
+// do, so the map has the locality of the heap (a hash map's random access
+// cost a cache miss per op). Cost: at most half the heap's address span in
+// id pages, touched lazily (large blocks cost one entry).
+//   47-bit address = 11 root bits | 16 mid bits | 16 leaf bits | 4 granule bits
 
-class SpinLock {
- public:
-  void lock() {
-    for (int spins = 0; flag_.test_and_set(std::memory_order_acquire); ++spins)
-      if (spins > 64) sched_yield();
+using IdSlot = std::atomic<std::uint64_t>;
+constexpr unsigned kGranuleBits = 4, kLeafBits = 16, kMidBits = 16, kRootBits = 11;
+static_assert(kGranuleBits + kLeafBits + kMidBits + kRootBits == 47);
+
+std::atomic<std::atomic<IdSlot*>*> g_root[std::size_t{1} << kRootBits];
+
+template <class T>
+T* install(std::atomic<T*>& at, std::size_t entries) {
+  T* cur = at.load(std::memory_order_acquire);
+  if (cur) return cur;
+  // mmap'ed memory is zeroed and only the pages touched become real.
+  void* m = mmap(nullptr, entries * sizeof(T), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) return nullptr;
+  auto* fresh = static_cast<T*>(m);
+  if (at.compare_exchange_strong(cur, fresh, std::memory_order_acq_rel)) return fresh;
+  munmap(m, entries * sizeof(T));  // another thread installed one first
+  return cur;
+}
+
+IdSlot* id_slot(void* p, bool create) {
+  std::uint64_t g = reinterpret_cast<std::uint64_t>(p) >> kGranuleBits;
+  std::uint64_t root = g >> (kLeafBits + kMidBits);
+  if (root >= (std::uint64_t{1} << kRootBits)) return nullptr;  // beyond 47 bits: not tracked
+  std::size_t mid = (g >> kLeafBits) & ((std::size_t{1} << kMidBits) - 1);
+  std::size_t leaf = g & ((std::size_t{1} << kLeafBits) - 1);
+  std::atomic<IdSlot*>* mids = g_root[root].load(std::memory_order_acquire);
+  if (!mids) {
+    if (!create) return nullptr;
+    mids = install(g_root[root], std::size_t{1} << kMidBits);
+    if (!mids) return nullptr;
   }
-  void unlock() { flag_.clear(std::memory_order_release); }
-
- private:
-  std::atomic_flag flag_ = ATOMIC_FLAG_INIT;
-};
-
-// Open addressing with linear probing and backward-shift deletion (no
-// tombstones, so probe chains stay short however many blocks come and go).
-// Key 0 is empty: never a heap address. Tables live in mmap'ed memory.
-struct Shard {
-  SpinLock lock;
-  std::uint64_t* keys = nullptr;
-  std::uint64_t* vals = nullptr;
-  std::size_t cap = 0;  // power of two
-  std::size_t live = 0;
-};
-Shard g_shards[kShards];
-
-constexpr std::uint64_t kEmpty = 0;
-
-std::uint64_t hash_ptr(std::uint64_t p) {
-  return (p >> 4) * 0x9E3779B97F4A7C15ull;
-}
-// The top 10 bits pick the shard; bits from the middle (well mixed by the
-// multiplication, unlike the low ones) pick the slot.
-Shard& shard_of(std::uint64_t h) {
-  return g_shards[h >> 54];
-}
-std::size_t home(std::uint64_t h, std::size_t cap) {
-  return static_cast<std::size_t>(h >> 20) & (cap - 1);
-}
-
-bool grow(Shard& s) {
-  std::size_t cap = s.cap ? s.cap * 2 : 256;
-  auto* keys = static_cast<std::uint64_t*>(map_pages(cap * 16));
-  if (!keys) return false;
-  auto* vals = keys + cap;
-  for (std::size_t i = 0; i < s.cap; ++i) {
-    std::uint64_t k = s.keys[i];
-    if (k == kEmpty) continue;
-    std::size_t j = home(hash_ptr(k), cap);
-    while (keys[j] != kEmpty) j = (j + 1) & (cap - 1);
-    keys[j] = k;
-    vals[j] = s.vals[i];
+  IdSlot* leaves = mids[mid].load(std::memory_order_acquire);
+  if (!leaves) {
+    if (!create) return nullptr;
+    leaves = install(mids[mid], std::size_t{1} << kLeafBits);
+    if (!leaves) return nullptr;
   }
-  if (s.keys) munmap(s.keys, s.cap * 16);
-  s.keys = keys;
-  s.vals = vals;
-  s.cap = cap;
-  return true;
+  return &leaves[leaf];
 }
 
+// A stale entry (a free we did not see) is simply overwritten.
 void map_insert(void* p, std::uint64_t id) {
-  auto key = reinterpret_cast<std::uint64_t>(p);
-  std::uint64_t h = hash_ptr(key);
-  Shard& s = shard_of(h);
-  s.lock.lock();
-  if ((s.live + 1) * 2 > s.cap && !grow(s)) {  // at most half full
-    s.lock.unlock();
-    return;
-  }
-  std::size_t j = home(h, s.cap);
-  while (s.keys[j] != kEmpty && s.keys[j] != key) j = (j + 1) & (s.cap - 1);
-  // An existing key is a stale entry (its free was not seen): replace it.
-  if (s.keys[j] == kEmpty) ++s.live;
-  s.keys[j] = key;
-  s.vals[j] = id;
-  s.lock.unlock();
+  if (IdSlot* slot = id_slot(p, true)) slot->store(id, std::memory_order_relaxed);
 }
 
 // Removes p; returns its id, or 0 if p was never recorded.
 std::uint64_t map_take(void* p) {
-  auto key = reinterpret_cast<std::uint64_t>(p);
-  std::uint64_t h = hash_ptr(key);
-  Shard& s = shard_of(h);
-  s.lock.lock();
-  std::uint64_t id = 0;
-  if (s.cap) {
-    std::size_t mask = s.cap - 1, j = home(h, s.cap);
-    while (s.keys[j] != kEmpty && s.keys[j] != key) j = (j + 1) & mask;
-    if (s.keys[j] == key) {
-      id = s.vals[j];
-      --s.live;
-      // Backward shift: pull later entries of the chain into the hole when
-      // the hole lies between their home slot and where they are.
-      for (std::size_t i = (j + 1) & mask; s.keys[i] != kEmpty; i = (i + 1) & mask) {
-        std::size_t want = home(hash_ptr(s.keys[i]), s.cap);
-        bool movable = ((i - want) & mask) >= ((i - j) & mask);
-        if (movable) {
-          s.keys[j] = s.keys[i];
-          s.vals[j] = s.vals[i];
-          j = i;
-        }
-      }
-      s.keys[j] = kEmpty;
-    }
-  }
-  s.lock.unlock();
-  return id;
+  IdSlot* slot = id_slot(p, false);
+  return slot ? slot->exchange(0, std::memory_order_relaxed) : 0;
 }
 
 // ---- per-thread buffers and the spool --------------------------------------
