@@ -41,6 +41,10 @@ class TraceReplay {
   // Quick runs replay this many ops of the trace (then free what is live).
   static constexpr std::uint64_t kQuickOps = 100'000;
 
+  // Constructing it needs a file (Options::input): a harness running
+  // `--workload all` skips workloads that declare this.
+  static constexpr bool needs_input = true;
+
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 
   TraceReplay(const Options& o, const Point&) : check_(o.check) {

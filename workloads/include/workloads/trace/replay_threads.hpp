@@ -48,6 +48,10 @@ class TraceReplayThreads {
   static constexpr std::uint64_t kQuickOps = 100'000;
   static constexpr int kStallSeconds = 60;
 
+  // Constructing it needs a file (Options::input): a harness running
+  // `--workload all` skips workloads that declare this.
+  static constexpr bool needs_input = true;
+
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 
   TraceReplayThreads(const Options& o, const Point&)
