@@ -28,6 +28,8 @@
 //   I4  No two chunks touch: start + length < next start (else they would have
 //       been coalesced).
 //   I5  The base header is marked full exactly when the list is empty.
+//   I6  (indexed policies only) The ChunkIndex marks exactly the free chunk
+//       starts, and its caps are at least the lengths of those chunks.
 //
 // Policies
 //   Stalloc<L, B> (policy Unchecked) trusts its caller, like the original
@@ -48,6 +50,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+
+#include "stalloc/chunk_index.hpp"
 
 #if !defined(STALLOC_NO_ASAN_POISONING)
 #if defined(__SANITIZE_ADDRESS__)
@@ -107,6 +112,14 @@ struct Unchecked {
   static void report(const MisuseReport&) noexcept {}
 };
 
+// A policy may also declare `static constexpr bool indexed = true;`: the arena
+// then keeps a ChunkIndex (stalloc/chunk_index.hpp) beside its blocks, so first
+// fit and free stop walking the free list (see stalloc/indexed.hpp).
+template <class Policy>
+inline constexpr bool policy_is_indexed = requires {
+  requires Policy::indexed;
+};
+
 namespace detail {
 
 // GCC and Clang refuse alignas() above 2^28. For B = 2^29 the object is only
@@ -154,6 +167,7 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   static constexpr std::size_t block_size = B;
   static constexpr std::size_t capacity = L * B;  // usable bytes
   using policy = Policy;
+  static constexpr bool indexed = policy_is_indexed<Policy>;
 
   // Touches only the headers (block 0's and the base header): a local arena
   // costs nothing to create, and a static one is all-zero bytes, so it lives
@@ -185,6 +199,17 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     if (head_.size_code == kFullMarker) return nullptr;
     if constexpr (Policy::checks) {
       if (!head_is_valid()) return nullptr;
+    }
+
+    if constexpr (indexed) {
+      // Aligned requests (rare) take the walk below, which is always right.
+      if (align == 1) {
+        const std::size_t at =
+            index_.first_fit(count, [this](std::size_t s) { return length_at(s); });
+        if (at == Index::kNone) return nullptr;
+        const detail::Header h = load(at);
+        return take(link_before(at), at, h.next, at, count, at + decode(h.size_code));
+      }
     }
 
     Link link = kHeadLink;
@@ -242,6 +267,7 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   // Forgets every allocation at once.
   void clear() noexcept {
     detail::poison(base(), capacity);
+    if constexpr (indexed) index_.reset();
     head_ = detail::Header{0, 0};
     store(0, detail::Header{0, encode(L)});
   }
@@ -387,7 +413,7 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
   [[nodiscard]] InvariantReport check_invariants() const noexcept {
     if (head_.size_code != 0 && head_.size_code != kFullMarker)
       return {false, "base header holds neither 0 nor the full marker", 0};
-    if (is_oom()) return {};
+    if (is_oom()) return index_matches(0);
     std::size_t at = head_.next;
     std::size_t visited = 0;
     for (;;) {
@@ -399,7 +425,11 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
       if (h.size_code >= L) return {false, "free chunk length is zero or out of range", at};
       const std::size_t len = decode(h.size_code);
       if (at + len > L) return {false, "free chunk runs past the end of the arena", at};
-      if (h.next == 0) return {};
+      if constexpr (indexed) {
+        if (!index_.starts_at(at)) return {false, "index does not mark a free chunk's start", at};
+        if (!index_.bounds(at, len)) return {false, "index cap is below a free chunk's length", at};
+      }
+      if (h.next == 0) return index_matches(visited);
       if (h.next <= at) return {false, "free chunk indices not strictly increasing", at};
       if (at + len == h.next) return {false, "two free chunks touch (not coalesced)", at};
       if (at + len > h.next) return {false, "free chunks overlap", at};
@@ -542,6 +572,30 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     return h;
   }
 #else
+  // I6 (indexed policies): the index marks exactly the free chunk starts.
+  InvariantReport index_matches(std::size_t chunks) const noexcept {
+    if constexpr (indexed) {
+      if (index_.marked() != chunks)
+        return {false, "index marks a block where no free chunk starts", 0};
+    }
+    (void)chunks;
+    return {};
+  }
+
+  std::size_t length_at(std::size_t index) const noexcept {
+    return decode(load(index).size_code);
+  }
+  // The link to the chunk at `at`: the free chunk just before it, or the head.
+  Link link_before(std::size_t at) const noexcept {
+    if constexpr (indexed) {
+      const std::size_t before = index_.before(at);
+      return before == Index::kNone ? kHeadLink : before;
+    } else {
+      (void)at;
+      return kHeadLink;
+    }
+  }
+
   detail::Header load(std::size_t index) const noexcept {
     detail::Header h;
     std::memcpy(&h, base() + index * B, sizeof h);
@@ -581,8 +635,14 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     if (start + count < end) {
       after = start + count;
       store(after, detail::Header{static_cast<std::uint16_t>(next), encode(end - after)});
+      if constexpr (indexed) index_.add(after, end - after);
       detail::poison(base() + after * B + sizeof(detail::Header),
                      (end - after) * B - sizeof(detail::Header));
+    }
+    // The chunk at `at` keeps its index entry when a prefix of it stays free
+    // (its cap is an upper bound, so a shorter chunk needs no update).
+    if constexpr (indexed) {
+      if (start == at) index_.remove(at);
     }
     if (start > at) {
       store(at, detail::Header{static_cast<std::uint16_t>(after), encode(start - at)});
@@ -613,6 +673,7 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
       detail::poison(base() + at * B, count * B);
       head_ = detail::Header{static_cast<std::uint16_t>(at), 0};
       store(at, detail::Header{0, encode(count)});
+      if constexpr (indexed) index_.add(at, count);
       return;
     }
     // Find the last chunk before `at` (prev) and the first after it (next).
@@ -621,7 +682,17 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     std::size_t next = head_.next;
     detail::Header next_h{};
     bool has_next = true;
-    while (next < at) {
+    if constexpr (indexed) {
+      const std::size_t before = index_.before(at);
+      if (before != Index::kNone) {
+        prev = before;
+        next_h = load(before);
+        prev_end = before + decode(next_h.size_code);
+        has_next = next_h.next != 0;
+        next = next_h.next;
+      }
+    }
+    while (!indexed && next < at) {
       next_h = load(next);
       if constexpr (Policy::checks) {
         if (!chunk_is_valid(next, next_h)) return;
@@ -654,12 +725,17 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     // chunk body; store() below unpoisons the one header that survives.
     detail::poison(base() + at * B, count * B);
     if (merged_next) detail::poison(base() + next * B, sizeof(detail::Header));
+    if constexpr (indexed) {
+      if (merged_next) index_.remove(next);
+    }
     if (prev != kHeadLink && prev_end == at) {  // merge into the chunk before
       store(prev,
             detail::Header{static_cast<std::uint16_t>(successor), encode(prev_end - prev + len)});
+      if constexpr (indexed) index_.raise(prev, prev_end - prev + len);
     } else {
       store(at, detail::Header{static_cast<std::uint16_t>(successor), encode(len)});
       set_next(prev, at);
+      if constexpr (indexed) index_.add(at, len);
     }
   }
 
@@ -675,6 +751,15 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     }
     const std::size_t at = alloc + old_count;
     if (is_oom() || at >= L) return 0;
+    if constexpr (indexed && !Policy::checks) {
+      if (!index_.starts_at(at)) return 0;
+      const detail::Header h = load(at);
+      const std::size_t len = decode(h.size_code);
+      if (len < min) return 0;
+      const std::size_t got = len < max ? len : max;
+      take(link_before(at), at, h.next, at, got, at + len);
+      return got;
+    }
     Link link = kHeadLink;
     std::size_t cur = head_.next;
     detail::Header h = load(cur);
@@ -707,6 +792,10 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) unsigned char bytes[L * B];
   } storage_;
   detail::Header head_{0, 0};
+  // Only with an indexed policy; otherwise empty and of size zero, so the
+  // plain arena stays exactly L * B + 4 bytes (rounded to its alignment).
+  using Index = std::conditional_t<indexed, detail::ChunkIndex<L>, detail::NoChunkIndex>;
+  [[no_unique_address]] Index index_;
 };
 
 }  // namespace stalloc

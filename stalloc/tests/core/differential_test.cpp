@@ -10,6 +10,7 @@
 #include <string>
 
 #include "differential_driver.hpp"
+#include "stalloc/indexed.hpp"
 
 namespace {
 
@@ -92,4 +93,18 @@ TEST(Differential, Hardened65535x4) {
   run_differential<65535, 4, stalloc::Hardened>(30'000);
 }
 
+// The indexed policy: the same answers as the plain arena (the model's first
+// fit), with its ChunkIndex checked (I6) after every operation.
+TEST(Differential, Indexed8x4) {
+  run_differential<8, 4, stalloc::Indexed>(60'000);
+}
+TEST(Differential, Indexed300x16) {
+  run_differential<300, 16, stalloc::Indexed>(150'000);
+}
+TEST(Differential, Indexed4096x64) {
+  run_differential<4096, 64, stalloc::Indexed>(80'000);
+}
+TEST(Differential, Indexed65535x4) {
+  run_differential<65535, 4, stalloc::Indexed>(30'000);
+}
 }  // namespace
