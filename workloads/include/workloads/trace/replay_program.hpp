@@ -147,6 +147,8 @@ inline ReplayProgram compile_replay(const std::string& path, std::uint64_t max_o
     emit(OpKind::kFree, s, slot_thread[s], slot_bytes[s], 0);
   }
   prog.slots = static_cast<std::uint32_t>(slot_bytes.size());
+  // A round of nothing cannot be timed: say so now, not as a division by zero later.
+  if (prog.ops.empty()) throw TraceError(path + ": the trace has no operations to replay");
   if (prog.threads == 0) prog.threads = 1;
   return prog;
 }
