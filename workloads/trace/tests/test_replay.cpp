@@ -157,6 +157,13 @@ TEST(Replay, MissingOrBadFilesAreClearErrors) {
   }
   EXPECT_THROW(TraceReplay(opts(write_temp("junk", "junk\n")), Point{}),
                workloads::trace::TraceError);
+  std::string empty = write_temp("empty.txt", "stalloc-trace 1\nprogram nothing\n");
+  try {
+    TraceReplay w(opts(empty), Point{});
+    FAIL() << "no error";
+  } catch (const workloads::trace::TraceError& e) {
+    EXPECT_EQ(std::string(e.what()), empty + ": the trace has no operations to replay");
+  }
 }
 
 TEST(Replay, QuickModeReplaysAPrefix) {
