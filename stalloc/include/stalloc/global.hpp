@@ -93,21 +93,43 @@ class SizedStalloc {
 
   void deallocate(void* p, std::size_t size, std::size_t align) noexcept {
     if (size == 0) return;
-    unmark_last(arena_.block_index(p) + blocks_for(size) - 1);
+    const std::size_t last = arena_.block_index(p) + blocks_for(size) - 1;
+    if constexpr (Policy::checks) {
+      // The end mark is exactly where the caller's size says: catches a
+      // wrong size and most double frees before the arena is touched.
+      if (!is_start_of_block(p)) return;
+      if (last >= L || !is_marked(last)) {
+        return report(Misuse::bad_size, "sized delete: no allocation ends where this size says", p);
+      }
+    }
+    unmark_last(last);
     arena_.deallocate(p, size, align);
   }
 
   void deallocate_unsized(void* p, std::size_t /*align*/) noexcept {
+    if constexpr (Policy::checks) {
+      if (!is_start_of_block(p)) return;
+    }
     const std::size_t first = arena_.block_index(p);
     const std::size_t last = find_last(first);
+    if constexpr (Policy::checks) {
+      // A freed pointer would find the end mark of a later allocation.
+      if (last == kNone || overlaps_free_chunk(first, last)) {
+        return report(Misuse::double_free, "unsized delete of a pointer that is not live", p);
+      }
+    }
     unmark_last(last);
     arena_.deallocate_blocks(p, last - first + 1);
   }
 
   // The allocation's size in bytes, rounded up to whole blocks.
+  // 0 for a pointer that is not live (checked policies only; unchecked ones
+  // must only be asked about live allocations).
   [[nodiscard]] std::size_t allocation_size(const void* p) const noexcept {
     const std::size_t first = arena_.block_index(p);
-    return (find_last(first) - first + 1) * B;
+    const std::size_t last = find_last(first);
+    if (last == kNone) return 0;
+    return (last - first + 1) * B;
   }
 
   [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,
@@ -161,19 +183,52 @@ class SizedStalloc {
     last_block_[i / 64] &= ~(std::uint64_t{1} << (i % 64));
   }
 
+  static constexpr std::size_t kNone = ~std::size_t{0};
+
   // The first marked block at or after `first`. A pointer this arena never
   // handed out (or already freed) may find none: that is heap corruption in
-  // the caller, so stop the program rather than free a wrong range.
+  // the caller. Checked policies report it (kNone); unchecked ones stop the
+  // program rather than free a wrong range.
   std::size_t find_last(std::size_t first) const noexcept {
     std::size_t w = first / 64;
     std::uint64_t bits = last_block_[w] >> (first % 64);
     if (bits != 0) return first + static_cast<std::size_t>(std::countr_zero(bits));
     for (++w; w < kWords; ++w) {
-      if (last_block_[w] != 0)
+      if (last_block_[w] != 0) {
         return w * 64 + static_cast<std::size_t>(std::countr_zero(last_block_[w]));
+      }
     }
+    if constexpr (Policy::checks) return kNone;
     std::fputs("stalloc: unsized delete of a pointer that is not a live allocation\n", stderr);
     std::abort();
+  }
+
+  // Checked policies only: p is a block start inside this arena.
+  bool is_start_of_block(const void* p) const noexcept {
+    if (!arena_.owns(p)) {
+      report(Misuse::foreign_pointer, "delete of a pointer outside the arena", p);
+      return false;
+    }
+    const auto offset =
+        static_cast<std::size_t>(static_cast<const unsigned char*>(p) -
+                                 static_cast<const unsigned char*>(arena_.block_address(0)));
+    if (offset % B != 0) {
+      report(Misuse::misaligned_pointer, "delete of a pointer that is not at a block start", p);
+      return false;
+    }
+    return true;
+  }
+
+  bool overlaps_free_chunk(std::size_t first, std::size_t last) const noexcept {
+    bool overlap = false;
+    arena_.for_each_free_chunk([&](std::size_t start, std::size_t len) {
+      if (start <= last && first < start + len) overlap = true;
+    });
+    return overlap;
+  }
+
+  void report(Misuse kind, const char* what, const void* p) const noexcept {
+    Policy::report(MisuseReport{kind, what, &arena_, p});
   }
 
   // After grow/shrink: move the end bit from the old allocation to the new.

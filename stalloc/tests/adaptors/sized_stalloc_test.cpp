@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "stalloc/global.hpp"
+#include "stalloc/hardened.hpp"
 
 namespace adaptor_tests {
 namespace {
@@ -115,6 +116,70 @@ TEST(SizedStalloc, NaturalAlignmentOfPlainNew) {
   EXPECT_EQ(natural_alignment(24), 16u);
   EXPECT_EQ(natural_alignment(4096), 16u);
 }
+
+}  // namespace
+}  // namespace adaptor_tests
+
+namespace adaptor_tests {
+namespace {
+
+std::vector<stalloc::Misuse> reported;
+void record(const stalloc::MisuseReport& r) noexcept {
+  reported.push_back(r.kind);
+}
+
+class HardenedSizedStalloc : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    reported.clear();
+    previous_ = stalloc::set_misuse_handler(&record);
+  }
+  void TearDown() override { stalloc::set_misuse_handler(previous_); }
+  stalloc::SizedStalloc<64, 8, stalloc::Hardened> arena;
+
+ private:
+  stalloc::MisuseHandler previous_ = nullptr;
+};
+
+TEST_F(HardenedSizedStalloc, DoubleUnsizedDeleteIsReportedAndChangesNothing) {
+  void* a = arena.allocate(16, 8);
+  void* b = arena.allocate(24, 8);
+  arena.deallocate_unsized(a, 8);
+  ASSERT_TRUE(reported.empty());
+  arena.deallocate_unsized(a, 8);  // would otherwise free up to b's end
+  ASSERT_EQ(reported, std::vector{stalloc::Misuse::double_free});
+  EXPECT_EQ(arena.allocation_size(b), 24u);
+  EXPECT_TRUE(arena.check_invariants().ok);
+  arena.deallocate_unsized(b, 8);
+  EXPECT_TRUE(arena.is_empty());
+}
+
+TEST_F(HardenedSizedStalloc, WrongSizeOnSizedDeleteIsReported) {
+  void* a = arena.allocate(16, 8);
+  arena.deallocate(a, 40, 8);
+  ASSERT_EQ(reported, std::vector{stalloc::Misuse::bad_size});
+  EXPECT_EQ(arena.allocation_size(a), 16u);  // still live, untouched
+  arena.deallocate(a, 16, 8);
+  EXPECT_TRUE(arena.is_empty());
+}
+
+TEST_F(HardenedSizedStalloc, ForeignAndMisalignedPointersAreReported) {
+  int outside = 0;
+  arena.deallocate_unsized(&outside, 8);
+  auto* a = static_cast<unsigned char*>(arena.allocate(32, 8));
+  arena.deallocate_unsized(a + 3, 8);
+  arena.deallocate(a + 8, 8, 8);
+  ASSERT_EQ(reported,
+            (std::vector{stalloc::Misuse::foreign_pointer, stalloc::Misuse::misaligned_pointer,
+                         stalloc::Misuse::bad_size}));
+  EXPECT_EQ(arena.allocation_size(a), 32u);
+  EXPECT_TRUE(arena.check_invariants().ok);
+}
+
+static_assert(std::is_same_v<stalloc::global_arena_t<stalloc::SyncStalloc<8, 4>>,
+                             stalloc::Synchronized<stalloc::SizedStalloc<8, 4>>>);
+static_assert(std::is_same_v<stalloc::global_arena_t<stalloc::HardenedStalloc<8, 4>>,
+                             stalloc::SizedStalloc<8, 4, stalloc::Hardened>>);
 
 }  // namespace
 }  // namespace adaptor_tests
