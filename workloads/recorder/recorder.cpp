@@ -111,6 +111,7 @@ std::atomic<ThreadBuffer*> g_buffers{nullptr};
 std::atomic<bool> g_write_failed{false};
 pthread_key_t g_thread_key;
 int g_spool_fd = -1;
+pid_t g_recording_pid = 0;
 char g_out_path[kPathMax];
 char g_tmp_path[kPathMax];
 char g_spool_path[kPathMax];
@@ -493,6 +494,9 @@ void merge_spool() {
 }
 
 void finalize() {
+  // A vfork()ed child shares our memory and reaches _exit without fork's
+  // handlers: it must not finish the parent's recording.
+  if (getpid() != g_recording_pid) return;
   int expected = kRecording;
   if (!g_state.compare_exchange_strong(expected, kFinished)) return;
   ++t_guard;
@@ -610,6 +614,7 @@ __attribute__((constructor)) void start_recording(int argc, char** argv, char**)
   pthread_key_create(&g_thread_key, on_thread_exit);
   pthread_atfork(nullptr, nullptr, after_fork_in_child);
   install_signal_handlers();
+  g_recording_pid = getpid();
   g_state.store(kRecording);
   --t_guard;
 }

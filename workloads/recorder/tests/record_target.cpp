@@ -1,6 +1,6 @@
 // A program with known allocations, recorded by the recorder tests.
 // Built with -O0 -fno-builtin so that every call below really happens.
-//   record-target basic|threads|fork|exit|signal|spawn
+//   record-target basic|threads|fork|exit|signal|vfork|spawn
 // Each scenario brackets its allocations with malloc(kMarker) / free, so the
 // test can tell them from the C and C++ runtimes' own.
 #include <malloc.h>
@@ -119,6 +119,16 @@ int main(int argc, char** argv) {
     marker();
     g_sink = std::malloc(2222);
     raise(SIGTERM);
+  } else if (mode == "vfork") {  // a vfork child that _exits must not end the parent's recording
+    marker();
+    pid_t pid = vfork();
+    if (pid == 0) _exit(0);
+    int st;
+    waitpid(pid, &st, 0);
+    void* p = std::malloc(6666);
+    g_sink = p;
+    std::free(p);
+    marker();
   } else if (mode == "spawn") {  // fork + exec of itself: the child writes FILE.PID
     marker();
     pid_t pid = fork();

@@ -170,6 +170,14 @@ TEST(Recorder, ForkedChildIsNotRecordedAndDoesNotDisturbTheParent) {
   EXPECT_EQ(ops[1].kind, OpKind::kFree);
 }
 
+TEST(Recorder, AVforkChildExitingDoesNotEndTheParentsRecording) {
+  Recorded r = record("vfork");
+  ASSERT_EQ(r.exit_code, 0);
+  std::vector<Op> ops = between_markers(trace::read_trace(r.trace_path));
+  ASSERT_EQ(ops.size(), 2u) << describe(ops);
+  EXPECT_EQ(ops[0].size, 6666u);
+}
+
 TEST(Recorder, UnderscoreExitStillWritesTheTrace) {
   Recorded r = record("exit");
   ASSERT_EQ(r.exit_code, 0);
