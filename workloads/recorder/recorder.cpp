@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -208,10 +209,30 @@ void write_all(int fd, const void* data, std::size_t len) {
   }
 }
 
+// At exit, another thread may still be appending to the buffer being
+// flushed: the header is a snapshot taken first, so the chunk written is
+// always self-consistent (a record appended meanwhile is lost, not garbled).
 void flush(ThreadBuffer* b) {
-  if (b->chunk.count == 0) return;
-  b->chunk.magic = kChunkMagic;
-  write_all(g_spool_fd, &b->chunk, sizeof(ChunkHeader) + b->chunk.bytes);
+  ChunkHeader h = b->chunk;
+  if (h.count == 0) return;
+  h.magic = kChunkMagic;
+  iovec parts[2] = {{&h, sizeof h}, {b->data, h.bytes}};
+  std::size_t total = sizeof h + h.bytes;
+  ssize_t k;
+  do k = writev(g_spool_fd, parts, 2);
+  while (k < 0 && errno == EINTR);
+  if (k >= 0 && static_cast<std::size_t>(k) < total) {
+    // A short write (rare on regular files): finish it piecewise.
+    const auto done = static_cast<std::size_t>(k);
+    if (done < sizeof h) {
+      write_all(g_spool_fd, reinterpret_cast<const char*>(&h) + done, sizeof h - done);
+      write_all(g_spool_fd, b->data, h.bytes);
+    } else {
+      write_all(g_spool_fd, b->data + (done - sizeof h), total - done);
+    }
+  } else if (k < 0) {
+    g_write_failed.store(true);
+  }
   b->chunk.count = 0;
   b->chunk.bytes = 0;
 }
@@ -425,8 +446,12 @@ void merge_spool() {
     std::size_t bytes = sizeof h + h.bytes;
     if (h.magic != kChunkMagic || h.bytes > kBufferBytes || at + bytes > spool_len) break;
     if (h.thread + 1 > threads) threads = h.thread + 1;
+    // Count what decodes: the header's op count must be exact, and a chunk
+    // damaged by a thread racing the exit must not cost the whole trace.
+    const auto* data = reinterpret_cast<const std::uint8_t*>(base + at + sizeof h);
+    Cursor probe{RawRecord{h.first_seq, 0, 0, 0, 0}, data, data + h.bytes, h.count, h.thread};
+    while (advance(probe)) ++records;
     ++chunks;
-    records += h.count;
     at += bytes;
   }
   Cursor* heap = chunks ? static_cast<Cursor*>(map_pages(chunks * sizeof(Cursor))) : nullptr;

@@ -1,6 +1,6 @@
 // A program with known allocations, recorded by the recorder tests.
 // Built with -O0 -fno-builtin so that every call below really happens.
-//   record-target basic|threads|fork|exit|signal|vfork|spawn
+//   record-target basic|threads|fork|exit|signal|vfork|busy-exit|spawn
 // Each scenario brackets its allocations with malloc(kMarker) / free, so the
 // test can tell them from the C and C++ runtimes' own.
 #include <malloc.h>
@@ -129,6 +129,17 @@ int main(int argc, char** argv) {
     g_sink = p;
     std::free(p);
     marker();
+  } else if (mode == "busy-exit") {  // exits while 4 threads still allocate
+    for (int t = 0; t < 4; ++t)
+      std::thread([t] {
+        for (std::size_t i = 0;; ++i) {
+          void* p = std::malloc(64 + (i + static_cast<std::size_t>(t)) % 512);
+          g_sink = p;
+          std::free(p);
+        }
+      }).detach();
+    usleep(20 * 1000);
+    std::exit(0);
   } else if (mode == "spawn") {  // fork + exec of itself: the child writes FILE.PID
     marker();
     pid_t pid = fork();
