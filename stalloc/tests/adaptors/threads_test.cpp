@@ -52,7 +52,7 @@ void hammer(Arena& arena, unsigned thread, std::size_t ops, std::atomic<std::siz
   std::vector<Live> live;
   auto seed = [&] { return static_cast<unsigned char>(thread * 40 + rng() % 40); };
   for (std::size_t op = 0; op < ops; ++op) {
-    const unsigned choice = rng() % 10;
+    const auto choice = static_cast<unsigned>(rng() % 10);
     if (live.size() < 8 || (choice < 4 && live.size() < 200)) {
       const std::size_t size = 1 + rng() % 200;
       const std::size_t align = std::size_t{1} << (rng() % 6);

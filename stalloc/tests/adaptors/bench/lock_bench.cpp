@@ -3,8 +3,8 @@
 // never yields, to show why the yield matters when threads outnumber cores.
 // Uncontended (1 thread) and contended (2..8 threads on one arena).
 //
-//   build-*/stalloc/tests/adaptors/stalloc_lock_bench --benchmark_repetitions=5 \
-//       --benchmark_report_aggregates_only=true
+//   build-*/stalloc/tests/adaptors/stalloc_lock_bench --benchmark_repetitions=5
+//       --benchmark_report_aggregates_only=true --benchmark_min_time=0.3
 #include <benchmark/benchmark.h>
 
 #include <atomic>
