@@ -559,19 +559,6 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     return ((at + phase + align - 1) & ~(align - 1)) - phase;
   }
 
-#if defined(STALLOC_ASAN_POISONING)
-  // Diagnostics and checked walks follow a corrupt list wherever it points,
-  // maybe into poisoned memory: that must be reported as a broken invariant
-  // or as misuse, not as an ASan error in the allocator itself.
-  __attribute__((no_sanitize("address"))) detail::Header load(std::size_t index) const noexcept {
-    unsigned char raw[sizeof(detail::Header)];
-    const unsigned char* src = base() + index * B;
-    for (std::size_t i = 0; i < sizeof raw; ++i) raw[i] = src[i];
-    detail::Header h;
-    std::memcpy(&h, raw, sizeof h);
-    return h;
-  }
-#else
   // I6 (indexed policies): the index marks exactly the free chunk starts.
   InvariantReport index_matches(std::size_t chunks) const noexcept {
     if constexpr (indexed) {
@@ -596,6 +583,19 @@ class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc
     }
   }
 
+#if defined(STALLOC_ASAN_POISONING)
+  // Diagnostics and checked walks follow a corrupt list wherever it points,
+  // maybe into poisoned memory: that must be reported as a broken invariant
+  // or as misuse, not as an ASan error in the allocator itself.
+  __attribute__((no_sanitize("address"))) detail::Header load(std::size_t index) const noexcept {
+    unsigned char raw[sizeof(detail::Header)];
+    const unsigned char* src = base() + index * B;
+    for (std::size_t i = 0; i < sizeof raw; ++i) raw[i] = src[i];
+    detail::Header h;
+    std::memcpy(&h, raw, sizeof h);
+    return h;
+  }
+#else
   detail::Header load(std::size_t index) const noexcept {
     detail::Header h;
     std::memcpy(&h, base() + index * B, sizeof h);
