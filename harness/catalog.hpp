@@ -19,6 +19,9 @@ struct WorkloadEntry {
   workloads::ArenaHint arena;
   bool multithreaded = false;
   std::function<std::vector<workloads::Point>(const workloads::Options&)> points;
+  // Builds the workload once (its first point), so that a bad argument (a
+  // missing or corrupt trace file) is reported before any work. Throws.
+  std::function<void(const workloads::Options&)> validate;
 };
 
 struct AllocatorEntry {

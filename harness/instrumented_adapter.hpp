@@ -47,7 +47,10 @@ class InstrumentedAdapter {
 
   InstrumentedAdapter(A& inner, const TickClock& clock, unsigned threads, unsigned sample_every,
                       HeldProbe probe)
-      : inner_(inner), clock_(clock), sample_every_(sample_every), probe_(probe),
+      : inner_(inner),
+        clock_(clock),
+        sample_every_(sample_every),
+        probe_(probe),
         per_thread_(threads) {
     // Baselines after the sample buffers exist (they are pre-faulted mmap):
     // what the process held before the pass is not the allocator's doing.
@@ -98,8 +101,7 @@ class InstrumentedAdapter {
     return q;
   }
 
-  void release_all() noexcept
-    requires requires(A& a) { a.release_all(); }
+  void release_all() noexcept requires requires(A& a) { a.release_all(); }
   {
     inner_.release_all();
     live_.store(0, std::memory_order_relaxed);
@@ -164,8 +166,7 @@ class InstrumentedAdapter {
       if (offset != kNotInArena) {
         raise_to(high_water_, offset + size);
       } else {
-        raise_to(fallback_peak_,
-                 fallback_live_.fetch_add(size, std::memory_order_relaxed) + size);
+        raise_to(fallback_peak_, fallback_live_.fetch_add(size, std::memory_order_relaxed) + size);
       }
     }
   }
@@ -185,7 +186,8 @@ class InstrumentedAdapter {
   }
   void probe_held() noexcept {
     switch (probe_) {
-      case HeldProbe::none: return;
+      case HeldProbe::none:
+        return;
       // glibc: all it holds from the OS, minus what the rest of the process
       // had in use when the pass began (free memory it already held counts:
       // an upper bound, as glibc never gives its initial heap back).

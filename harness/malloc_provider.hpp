@@ -18,9 +18,9 @@
 namespace harness {
 
 struct MallocIdentity {
-  std::string library;               // path of the object defining the resolved malloc
-  bool verified = false;             // it is the expected provider, by both checks
-  std::string check;                 // what was checked, or why it failed
+  std::string library;                 // path of the object defining the resolved malloc
+  bool verified = false;               // it is the expected provider, by both checks
+  std::string check;                   // what was checked, or why it failed
   std::optional<std::string> version;  // the provider's own version report
 };
 

@@ -103,8 +103,10 @@ inline std::uint64_t rounds_for(double budget_s, double first_round_s) {
 template <class W, class A, MallocProvider Provider>
 nlohmann::json instrumented_pass(const WorkerRequest& r, const workloads::Point& point,
                                  std::uint64_t& rounds_out) {
-  constexpr bool is_arena = requires(const A& a, const void* p) { a.arena_offset(p); };
-  constexpr HeldProbe probe = is_arena || CountsUpstream<A> ? HeldProbe::none
+  constexpr bool is_arena = requires(const A& a, const void* p) {
+    a.arena_offset(p);
+  };
+  constexpr HeldProbe probe = is_arena || CountsUpstream<A>       ? HeldProbe::none
                               : Provider == MallocProvider::glibc ? HeldProbe::mallinfo2
                                                                   : HeldProbe::rss;
   // Time every k-th call: often enough for a stable p99.9, rarely enough
@@ -170,9 +172,10 @@ nlohmann::json instrumented_pass(const WorkerRequest& r, const workloads::Point&
     j["held_source"] = probe == HeldProbe::mallinfo2 ? "mallinfo2" : "rss_growth";
   }
   j["held_peak_bytes"] = held;
-  j["overhead_ratio"] = requested_peak > 0 ? nlohmann::json(static_cast<double>(held) /
-                                                            static_cast<double>(requested_peak))
-                                           : nlohmann::json(nullptr);
+  j["overhead_ratio"] =
+      requested_peak > 0
+          ? nlohmann::json(static_cast<double>(held) / static_cast<double>(requested_peak))
+          : nlohmann::json(nullptr);
   j["failed_requests"] = ia.failed_requests();
   if (auto fill = ia.fill_at_first_failure()) {
     j["fill_at_first_failure"] = *fill;
@@ -244,7 +247,7 @@ nlohmann::json timed_pass(const WorkerRequest& r, const workloads::Point& point)
   j["ns_per_op_max"] = s.max;
   j["ns_per_op_cv"] = s.cv;
   j["ops_per_second"] = s.median > 0 ? 1e9 / s.median : 0.0;
-  j["ratio_to_system"] = nullptr;    // filled in by the parent, which sees every entry
+  j["ratio_to_system"] = nullptr;  // filled in by the parent, which sees every entry
   j["speedup_vs_system"] = nullptr;
   return j;
 }
@@ -270,7 +273,8 @@ nlohmann::json run_entry(const WorkerRequest& r) {
   std::uint64_t rounds = 1;
   nlohmann::json instrumented = instrumented_pass<W, A, D::malloc_provider>(r, point, rounds);
   // Check mode verifies every byte, so it is slower: a quarter of the rounds.
-  const std::uint64_t corruptions = check_pass<W, A>(r, point, std::max<std::uint64_t>(1, rounds / 4));
+  const std::uint64_t corruptions =
+      check_pass<W, A>(r, point, std::max<std::uint64_t>(1, rounds / 4));
   instrumented["check_mode_corruptions"] = corruptions;
   j["instrumented"] = std::move(instrumented);
   j["corruptions"] = corruptions;

@@ -53,10 +53,16 @@ class TickClock {
                                           .count());
   }
 
-  [[nodiscard]] double ns_per_tick() const noexcept { return ns_per_tick_; }
-  [[nodiscard]] std::string_view name() const noexcept { return use_tsc_ ? "rdtsc" : "steady_clock"; }
+  [[nodiscard]] double ns_per_tick() const noexcept {
+    return ns_per_tick_;
+  }
+  [[nodiscard]] std::string_view name() const noexcept {
+    return use_tsc_ ? "rdtsc" : "steady_clock";
+  }
   // Median cost of an empty start()/stop() pair, in ns.
-  [[nodiscard]] double overhead_ns() const noexcept { return overhead_ns_; }
+  [[nodiscard]] double overhead_ns() const noexcept {
+    return overhead_ns_;
+  }
 
  private:
   bool use_tsc_ = false;

@@ -26,7 +26,8 @@ struct TypeList {
   static constexpr void for_each_indexed(F&& f) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (f.template operator()<Ts, I>(), ...);
-    }(std::index_sequence_for<Ts...>{});
+    }
+    (std::index_sequence_for<Ts...>{});
   }
 
   // Calls f.template operator()<T>() for each T until it returns true; returns

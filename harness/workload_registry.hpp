@@ -9,11 +9,14 @@
 #pragma once
 
 #include <workloads/synthetic.hpp>
+#include <workloads/trace/replay.hpp>
+#include <workloads/trace/replay_threads.hpp>
 
 #include "type_list.hpp"
 
 namespace harness {
 
-using WorkloadRegistry = Concat<FromTuple<workloads::SyntheticWorkloads>, TypeList<>>;
+using WorkloadRegistry = Concat<FromTuple<workloads::SyntheticWorkloads>,
+                                TypeList<workloads::TraceReplay, workloads::TraceReplayThreads>>;
 
 }  // namespace harness

@@ -40,10 +40,14 @@ enum class MallocProvider { glibc, mimalloc, jemalloc, tcmalloc };
 
 constexpr std::string_view provider_name(MallocProvider p) noexcept {
   switch (p) {
-    case MallocProvider::glibc: return "glibc";
-    case MallocProvider::mimalloc: return "mimalloc";
-    case MallocProvider::jemalloc: return "jemalloc";
-    case MallocProvider::tcmalloc: return "tcmalloc";
+    case MallocProvider::glibc:
+      return "glibc";
+    case MallocProvider::mimalloc:
+      return "mimalloc";
+    case MallocProvider::jemalloc:
+      return "jemalloc";
+    case MallocProvider::tcmalloc:
+      return "tcmalloc";
   }
   return "?";
 }

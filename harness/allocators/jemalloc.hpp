@@ -1,4 +1,5 @@
-// `jemalloc`: jemalloc (Debian libjemalloc) serving malloc/free/realloc via LD_PRELOAD in its worker.
+// `jemalloc`: jemalloc (Debian libjemalloc) serving malloc/free/realloc via LD_PRELOAD in its
+// worker.
 #pragma once
 
 #include <string_view>
@@ -10,11 +11,12 @@ namespace harness {
 
 struct JemallocAllocator {
   static constexpr std::string_view name = "jemalloc";
-  static constexpr std::string_view description = "jemalloc (Debian libjemalloc) serving malloc/free/realloc via LD_PRELOAD in its worker";
+  static constexpr std::string_view description =
+      "jemalloc (Debian libjemalloc) serving malloc/free/realloc via LD_PRELOAD in its worker";
   static constexpr bool thread_safe = true;
   static constexpr MallocProvider malloc_provider = MallocProvider::jemalloc;
   template <workloads::ArenaHint>
-  using adapter = MallocAdapter;
+  using adapter = PreloadedMallocAdapter;
 };
 
 }  // namespace harness

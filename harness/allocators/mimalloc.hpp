@@ -1,4 +1,5 @@
-// `mimalloc`: mimalloc (Debian libmimalloc) serving malloc/free/realloc via LD_PRELOAD in its worker.
+// `mimalloc`: mimalloc (Debian libmimalloc) serving malloc/free/realloc via LD_PRELOAD in its
+// worker.
 #pragma once
 
 #include <string_view>
@@ -10,11 +11,12 @@ namespace harness {
 
 struct MimallocAllocator {
   static constexpr std::string_view name = "mimalloc";
-  static constexpr std::string_view description = "mimalloc (Debian libmimalloc) serving malloc/free/realloc via LD_PRELOAD in its worker";
+  static constexpr std::string_view description =
+      "mimalloc (Debian libmimalloc) serving malloc/free/realloc via LD_PRELOAD in its worker";
   static constexpr bool thread_safe = true;
   static constexpr MallocProvider malloc_provider = MallocProvider::mimalloc;
   template <workloads::ArenaHint>
-  using adapter = MallocAdapter;
+  using adapter = PreloadedMallocAdapter;
 };
 
 }  // namespace harness

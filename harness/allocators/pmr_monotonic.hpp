@@ -74,7 +74,8 @@ class PmrMonotonicAdapter {
 struct PmrMonotonicAllocator {
   static constexpr std::string_view name = "pmr-monotonic";
   static constexpr std::string_view description =
-      "std::pmr::monotonic_buffer_resource bump pointer (lower bound; released when live count hits 0)";
+      "std::pmr::monotonic_buffer_resource bump pointer (lower bound; released when live count "
+      "hits 0)";
   static constexpr bool thread_safe = false;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
   template <workloads::ArenaHint>

@@ -10,11 +10,12 @@ namespace harness {
 
 struct SystemAllocator {
   static constexpr std::string_view name = "system";
-  static constexpr std::string_view description = "glibc malloc/free/realloc (the baseline every ratio is measured against)";
+  static constexpr std::string_view description =
+      "glibc malloc/free/realloc (the baseline every ratio is measured against)";
   static constexpr bool thread_safe = true;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
   template <workloads::ArenaHint>
-  using adapter = MallocAdapter;
+  using adapter = GlibcMallocAdapter;
 };
 
 }  // namespace harness

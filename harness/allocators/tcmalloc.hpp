@@ -1,4 +1,5 @@
-// `tcmalloc`: gperftools tcmalloc (minimal) serving malloc/free/realloc via LD_PRELOAD in its worker.
+// `tcmalloc`: gperftools tcmalloc (minimal) serving malloc/free/realloc via LD_PRELOAD in its
+// worker.
 #pragma once
 
 #include <string_view>
@@ -10,11 +11,12 @@ namespace harness {
 
 struct TcmallocAllocator {
   static constexpr std::string_view name = "tcmalloc";
-  static constexpr std::string_view description = "gperftools tcmalloc (minimal) serving malloc/free/realloc via LD_PRELOAD in its worker";
+  static constexpr std::string_view description =
+      "gperftools tcmalloc (minimal) serving malloc/free/realloc via LD_PRELOAD in its worker";
   static constexpr bool thread_safe = true;
   static constexpr MallocProvider malloc_provider = MallocProvider::tcmalloc;
   template <workloads::ArenaHint>
-  using adapter = MallocAdapter;
+  using adapter = PreloadedMallocAdapter;
 };
 
 }  // namespace harness

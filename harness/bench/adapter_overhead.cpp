@@ -15,7 +15,9 @@ namespace {
 
 constexpr std::size_t kBatch = 64;
 
-std::size_t size_of(std::size_t i) { return 8 + (i * 13) % 57; }  // 8..64 bytes
+std::size_t size_of(std::size_t i) {
+  return 8 + (i * 13) % 57;
+}  // 8..64 bytes
 
 void BM_direct_malloc(benchmark::State& state) {
   std::array<void*, kBatch> p{};

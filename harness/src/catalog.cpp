@@ -10,8 +10,11 @@ const std::vector<WorkloadEntry>& workload_catalog() {
     std::vector<WorkloadEntry> v;
     WorkloadRegistry::for_each([&]<class W>() {
       v.push_back({std::string(W::info.name), std::string(W::info.description), W::info.arena,
-                   W::info.multithreaded,
-                   [](const workloads::Options& o) { return W::points(o); }});
+                   W::info.multithreaded, [](const workloads::Options& o) { return W::points(o); },
+                   [](const workloads::Options& o) {
+                     const std::vector<workloads::Point> points = W::points(o);
+                     if (!points.empty()) W probe(o, points.front());
+                   }});
     });
     return v;
   }();
@@ -25,10 +28,11 @@ const std::vector<AllocatorEntry>& allocator_catalog() {
       using A = typename D::template adapter<kProbeArena>;
       v.push_back({std::string(D::name), std::string(D::description), D::thread_safe,
                    D::malloc_provider, requires { A::arena_footprint; }});
-    });
-    return v;
-  }();
-  return catalog;
+});
+return v;
+}
+();
+return catalog;
 }
 
 const WorkloadEntry* find_workload(const std::string& name) {

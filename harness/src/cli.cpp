@@ -41,7 +41,8 @@ std::string unwritable_reason(const std::string& out) {
   if (fs::is_directory(path, ec)) return "--out " + out + " is a directory";
   fs::path dir = path.parent_path();
   if (dir.empty()) dir = ".";
-  if (!fs::is_directory(dir, ec)) return "--out " + out + ": directory " + dir.string() + " does not exist";
+  if (!fs::is_directory(dir, ec))
+    return "--out " + out + ": directory " + dir.string() + " does not exist";
   if (::access(dir.c_str(), W_OK) != 0)
     return "--out " + out + ": directory " + dir.string() + " is not writable";
   if (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0)
@@ -70,9 +71,10 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   for (int i = 0; i < argc; ++i)
     config.command_line += (i ? " " : "") + shell_quote(argv[i] ? argv[i] : "");
 
-  CLI::App app{"stalloc-bench: compares Stalloc with glibc malloc, mimalloc, jemalloc, tcmalloc "
-               "and std::pmr on allocation workloads (Google Benchmark timing, JSON results).",
-               "stalloc-bench"};
+  CLI::App app{
+      "stalloc-bench: compares Stalloc with glibc malloc, mimalloc, jemalloc, tcmalloc "
+      "and std::pmr on allocation workloads (Google Benchmark timing, JSON results).",
+      "stalloc-bench"};
   app.set_version_flag("--version", "stalloc-bench " + tool_version());
   app.footer(kExamples);
   app.get_formatter()->column_width(34);
@@ -84,7 +86,8 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   int repetitions = 0;
   double min_time = 0;
 
-  app.add_flag("--list", config.list, "List every workload and allocator (with availability) and exit");
+  app.add_flag("--list", config.list,
+               "List every workload and allocator (with availability) and exit");
   app.add_option("-w,--workload", workload_args,
                  "Workloads to run, comma-separated, or 'all'; NAME:ARG passes ARG to the workload")
       ->delimiter(',')
@@ -93,18 +96,22 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
                  "Allocators to compare, comma-separated (default: every available one)")
       ->delimiter(',')
       ->type_name("NAME[,NAME...]");
-  app.add_option("-t,--threads", threads,
-                 "Most threads for multithreaded workloads: runs 1, 2, 4, ... up to N (default: cores)")
+  app.add_option(
+         "-t,--threads", threads,
+         "Most threads for multithreaded workloads: runs 1, 2, 4, ... up to N (default: cores)")
       ->check(CLI::Range(1u, 1024u))
       ->type_name("N");
-  app.add_option("-r,--repetitions", repetitions, "Google Benchmark repetitions per entry (default 5, quick 3)")
+  app.add_option("-r,--repetitions", repetitions,
+                 "Google Benchmark repetitions per entry (default 5, quick 3)")
       ->check(CLI::Range(1, 1000))
       ->type_name("N");
   app.add_option("--min-time", min_time,
                  "Google Benchmark minimum time per repetition, seconds (default 0.2, quick 0.01)")
       ->check(CLI::Range(0.001, 60.0))
       ->type_name("SECONDS");
+  // NonNegativeNumber: CLI11 would otherwise wrap "-1" into a huge unsigned seed.
   app.add_option("-s,--seed", config.seed, "Seed of every workload's request stream (default 42)")
+      ->check(CLI::NonNegativeNumber)
       ->type_name("N");
   app.add_flag("-q,--quick", config.quick, "Short run for CI: small workloads, few repetitions");
   app.add_option("-o,--out", config.out,
@@ -142,7 +149,8 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   const RunDefaults defaults = run_defaults(config.quick);
   config.repetitions = repetitions > 0 ? repetitions : defaults.repetitions;
   config.min_time_s = min_time > 0 ? min_time : defaults.min_time_s;
-  if (app.count("--instrumented-time") == 0) config.instrumented_time_s = defaults.instrumented_time_s;
+  if (app.count("--instrumented-time") == 0)
+    config.instrumented_time_s = defaults.instrumented_time_s;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   config.max_threads = threads > 0 ? threads : cores;
   config.format = format == "json" ? Format::json : format == "csv" ? Format::csv : Format::table;
@@ -154,7 +162,8 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
       continue;
     }
     const auto colon = arg.find(':');
-    WorkloadSpec spec{arg.substr(0, colon), colon == std::string::npos ? "" : arg.substr(colon + 1)};
+    WorkloadSpec spec{arg.substr(0, colon),
+                      colon == std::string::npos ? "" : arg.substr(colon + 1)};
     if (spec.name.empty()) return fail("empty workload name in --workload");
     if (find_workload(spec.name) == nullptr)
       return fail("unknown workload '" + spec.name + "'; valid: " + workload_names() + ", all");
@@ -177,7 +186,8 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
 
   if (config.worker || config.probe) {
     if (config.allocators.size() != 1) return fail("a worker takes exactly one --allocator");
-    if (config.worker && config.workloads.size() != 1) return fail("a worker takes exactly one --workload");
+    if (config.worker && config.workloads.size() != 1)
+      return fail("a worker takes exactly one --workload");
     return {true, 0};
   }
   if (config.list) return {true, 0};

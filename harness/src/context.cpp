@@ -20,7 +20,8 @@ MachineInfo machine_info() {
   while (std::getline(cpuinfo, line)) {
     if (line.rfind("model name", 0) == 0) {
       const auto colon = line.find(':');
-      if (colon != std::string::npos) m.cpu_model = line.substr(line.find_first_not_of(' ', colon + 1));
+      if (colon != std::string::npos)
+        m.cpu_model = line.substr(line.find_first_not_of(' ', colon + 1));
       break;
     }
   }
@@ -54,8 +55,12 @@ std::string utc_timestamp(bool compact) {
   return buf;
 }
 
-std::string source_results_dir() { return std::string(STALLOC_BENCH_SOURCE_DIR) + "/results"; }
+std::string source_results_dir() {
+  return std::string(STALLOC_BENCH_SOURCE_DIR) + "/results";
+}
 
-std::string tool_version() { return STALLOC_BENCH_VERSION; }
+std::string tool_version() {
+  return STALLOC_BENCH_VERSION;
+}
 
 }  // namespace harness

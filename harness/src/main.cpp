@@ -5,7 +5,8 @@
 
 int main(int argc, char** argv) {
   harness::Config config;
-  const harness::CliResult cli = harness::parse_command_line(argc, argv, config, std::cout, std::cerr);
+  const harness::CliResult cli =
+      harness::parse_command_line(argc, argv, config, std::cout, std::cerr);
   if (!cli.proceed) return cli.exit_code;
   if (config.worker || config.probe) return harness::worker_main(config);
   if (config.list) return harness::list_catalog(config);

@@ -31,7 +31,9 @@ bool tcmalloc_claims(const void* p) {
 
 }  // namespace
 
-std::string glibc_version() { return gnu_get_libc_version(); }
+std::string glibc_version() {
+  return gnu_get_libc_version();
+}
 
 MallocIdentity identify_malloc(MallocProvider expected) {
   MallocIdentity id;
@@ -87,8 +89,8 @@ MallocIdentity identify_malloc(MallocProvider expected) {
       id.verified = claims;
       id.check = claims ? "sallocx(malloc(64), 0) >= 64 in libjemalloc"
                         : "malloc is not jemalloc's (or sallocx is missing)";
-      if (auto mallctl = find<int (*)(const char*, void*, std::size_t*, void*, std::size_t)>(
-              "mallctl");
+      if (auto mallctl =
+              find<int (*)(const char*, void*, std::size_t*, void*, std::size_t)>("mallctl");
           ours && mallctl != nullptr) {
         const char* v = nullptr;
         std::size_t len = sizeof v;

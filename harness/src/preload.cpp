@@ -21,10 +21,12 @@ struct Known {
 Known known(MallocProvider p) {
   switch (p) {
     case MallocProvider::mimalloc:
-      return {"STALLOC_BENCH_MIMALLOC_LIBRARY", {"libmimalloc.so.2", "libmimalloc.so"},
+      return {"STALLOC_BENCH_MIMALLOC_LIBRARY",
+              {"libmimalloc.so.2", "libmimalloc.so"},
               "libmimalloc2.0 (libmimalloc-dev)"};
     case MallocProvider::jemalloc:
-      return {"STALLOC_BENCH_JEMALLOC_LIBRARY", {"libjemalloc.so.2", "libjemalloc.so"},
+      return {"STALLOC_BENCH_JEMALLOC_LIBRARY",
+              {"libjemalloc.so.2", "libjemalloc.so"},
               "libjemalloc2 (libjemalloc-dev)"};
     case MallocProvider::tcmalloc:
       // The minimal build first: no heap profiler or checker hooks, the
@@ -32,14 +34,18 @@ Known known(MallocProvider p) {
       return {"STALLOC_BENCH_TCMALLOC_LIBRARY",
               {"libtcmalloc_minimal.so.4", "libtcmalloc.so.4", "libtcmalloc_minimal.so"},
               "libgoogle-perftools4 (libgoogle-perftools-dev)"};
-    case MallocProvider::glibc: break;
+    case MallocProvider::glibc:
+      break;
   }
   return {"", {}, ""};
 }
 
-bool readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
+bool readable(const std::string& path) {
+  return ::access(path.c_str(), R_OK) == 0;
+}
 
-// `ldconfig -p` lines look like: "\tlibmimalloc.so.2 (libc6,x86-64) => /usr/lib/.../libmimalloc.so.2"
+// `ldconfig -p` lines look like: "\tlibmimalloc.so.2 (libc6,x86-64) =>
+// /usr/lib/.../libmimalloc.so.2"
 std::string from_ldconfig(std::string_view soname) {
   for (const char* ldconfig : {"/sbin/ldconfig", "/usr/sbin/ldconfig"}) {
     if (::access(ldconfig, X_OK) != 0) continue;
@@ -88,7 +94,8 @@ std::variant<std::string, LibraryNotFound> locate_malloc_library(MallocProvider 
     }
   }
   std::string names;
-  for (std::string_view soname : k.sonames) names += (names.empty() ? "" : ", ") + std::string(soname);
+  for (std::string_view soname : k.sonames)
+    names += (names.empty() ? "" : ", ") + std::string(soname);
   return LibraryNotFound{"no " + names + " found (install Debian package " + k.package + ")"};
 }
 

@@ -48,7 +48,9 @@ std::string num_or_dash(const json& v, int digits) {
   return v.is_number() ? fixed(v.get<double>(), digits) : "-";
 }
 
-std::string sig_or_dash(const json& v) { return v.is_number() ? sig3(v.get<double>()) : "-"; }
+std::string sig_or_dash(const json& v) {
+  return v.is_number() ? sig3(v.get<double>()) : "-";
+}
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
@@ -64,7 +66,8 @@ std::string str_or(const json& v, const std::string& fallback) {
 // Fixed-width columns, left-aligned text and right-aligned numbers.
 class TextTable {
  public:
-  explicit TextTable(std::vector<std::pair<std::string, bool>> headers) : headers_(std::move(headers)) {}
+  explicit TextTable(std::vector<std::pair<std::string, bool>> headers)
+      : headers_(std::move(headers)) {}
   void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   void add_note(std::string note) { rows_.push_back({std::move(note)}); }
   std::string str() const {
@@ -129,15 +132,15 @@ void fill_ratios(json& entries) {
 
 std::string machine_line(const json& c) {
   std::ostringstream s;
-  s << "stalloc-bench " << c["tool_version"].get<std::string>() << " | " << c["host"].get<std::string>()
-    << " | " << c["cpu_model"].get<std::string>() << " x" << c["cores"].get<int>() << " | "
-    << c["os"].get<std::string>() << " | " << c["compiler"].get<std::string>() << " "
-    << c["build_type"].get<std::string>() << " | glibc "
+  s << "stalloc-bench " << c["tool_version"].get<std::string>() << " | "
+    << c["host"].get<std::string>() << " | " << c["cpu_model"].get<std::string>() << " x"
+    << c["cores"].get<int>() << " | " << c["os"].get<std::string>() << " | "
+    << c["compiler"].get<std::string>() << " " << c["build_type"].get<std::string>() << " | glibc "
     << str_or(c["library_versions"]["glibc"], "?") << " | commit "
-    << c["git_commit"].get<std::string>().substr(0, 12)
-    << (c["git_dirty"] == true ? "+dirty" : "") << " | " << c["date"].get<std::string>()
-    << " | seed " << c["seed"].get<std::uint64_t>() << (c["quick"] == true ? " | QUICK" : "")
-    << " | " << c["repetitions"].get<int>() << " reps x >=" << c["min_time_s"].get<double>() << " s";
+    << c["git_commit"].get<std::string>().substr(0, 12) << (c["git_dirty"] == true ? "+dirty" : "")
+    << " | " << c["date"].get<std::string>() << " | seed " << c["seed"].get<std::uint64_t>()
+    << (c["quick"] == true ? " | QUICK" : "") << " | " << c["repetitions"].get<int>()
+    << " reps x >=" << c["min_time_s"].get<double>() << " s";
   return s.str();
 }
 
@@ -193,8 +196,8 @@ std::string render_table(const json& doc) {
     if (e["arena"].is_object())
       arenas[e["workload"].get<std::string>()] =
           std::to_string(e["arena"]["blocks"].get<std::size_t>()) + " blocks x " +
-          std::to_string(e["arena"]["block_size"].get<std::size_t>()) + " B = " +
-          bytes(e["arena"]["capacity_bytes"]);
+          std::to_string(e["arena"]["block_size"].get<std::size_t>()) +
+          " B = " + bytes(e["arena"]["capacity_bytes"]);
   }
   for (const auto& [w, a] : arenas) out << "arena " << w << ": " << a << "\n";
   std::map<std::string, std::string> reasons;
@@ -254,7 +257,8 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   std::string tmp = dir + "/.stalloc-bench-XXXXXX";
   const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) throw std::runtime_error("cannot create a file in " + dir + ": " + std::strerror(errno));
+  if (fd < 0)
+    throw std::runtime_error("cannot create a file in " + dir + ": " + std::strerror(errno));
   std::size_t done = 0;
   while (done < content.size()) {
     const ssize_t n = ::write(fd, content.data() + done, content.size() - done);

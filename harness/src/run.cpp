@@ -79,7 +79,9 @@ std::map<std::string, Availability> probe_allocators(const std::vector<std::stri
 
 std::string sanitize(const std::string& s) {
   std::string out;
-  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '-';
+  for (char c : s)
+    out +=
+        (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '-';
   return out;
 }
 
@@ -102,8 +104,7 @@ std::string results_label(const Config& config) {
   std::string label;
   for (const WorkloadSpec& w : config.workloads) {
     std::string part = w.name;
-    if (!w.input.empty())
-      part += "-" + sanitize(std::filesystem::path(w.input).stem().string());
+    if (!w.input.empty()) part += "-" + sanitize(std::filesystem::path(w.input).stem().string());
     label += (label.empty() ? "" : "+") + part;
   }
   return label.size() > 80 ? label.substr(0, 80) : label;
@@ -200,7 +201,8 @@ int run_benchmarks(const Config& config) {
   const std::vector<unsigned> threads_list = thread_counts(config.max_threads);
   std::vector<PlannedEntry> plan;
   std::vector<std::pair<WorkloadSpec, const WorkloadEntry*>> workloads;
-  for (const WorkloadSpec& spec : config.workloads) workloads.emplace_back(spec, find_workload(spec.name));
+  for (const WorkloadSpec& spec : config.workloads)
+    workloads.emplace_back(spec, find_workload(spec.name));
   const auto availability = probe_allocators(config.allocators);
   for (const auto& [spec, w] : workloads) {
     workloads::Options options;
@@ -210,6 +212,7 @@ int run_benchmarks(const Config& config) {
     std::vector<workloads::Point> points;
     try {
       points = w->points(options);
+      if (!spec.input.empty()) w->validate(options);
     } catch (const std::exception& e) {
       std::cerr << "stalloc-bench: error: workload " << spec.text() << ": " << e.what() << "\n";
       return 2;
@@ -249,7 +252,8 @@ int run_benchmarks(const Config& config) {
                    {"benchmark", STALLOC_BENCH_BENCHMARK_VERSION_STRING}};
   for (const auto& [name, av] : availability) {
     const MallocProvider p = find_allocator(name)->malloc_provider;
-    if (p != MallocProvider::glibc && av.version) versions[std::string(provider_name(p))] = *av.version;
+    if (p != MallocProvider::glibc && av.version)
+      versions[std::string(provider_name(p))] = *av.version;
   }
   context["library_versions"] = versions;
   context["date"] = utc_timestamp();
@@ -287,20 +291,30 @@ int run_benchmarks(const Config& config) {
                   << p.point.label() << " " << p.allocator->name << " x" << p.threads << "  ("
                   << fmt_seconds(elapsed) << ")" << std::flush;
       }
-      std::vector<std::string> args = {"stalloc-bench", "--worker",
-                                       "--workload", p.spec.text(),
-                                       "--allocator", p.allocator->name,
-                                       "--point-index", std::to_string(p.point_index),
-                                       "--threads", std::to_string(p.threads),
-                                       "--repetitions", std::to_string(config.repetitions),
-                                       "--min-time", std::to_string(config.min_time_s),
-                                       "--instrumented-time", std::to_string(config.instrumented_time_s),
-                                       "--seed", std::to_string(config.seed)};
+      std::vector<std::string> args = {"stalloc-bench",
+                                       "--worker",
+                                       "--workload",
+                                       p.spec.text(),
+                                       "--allocator",
+                                       p.allocator->name,
+                                       "--point-index",
+                                       std::to_string(p.point_index),
+                                       "--threads",
+                                       std::to_string(p.threads),
+                                       "--repetitions",
+                                       std::to_string(config.repetitions),
+                                       "--min-time",
+                                       std::to_string(config.min_time_s),
+                                       "--instrumented-time",
+                                       std::to_string(config.instrumented_time_s),
+                                       "--seed",
+                                       std::to_string(config.seed)};
       if (config.quick) args.push_back("--quick");
       const WorkerOutcome outcome = run_worker(args, availability.at(p.allocator->name).library);
       if (outcome.status == WorkerOutcome::Status::ok) {
         for (const auto& [key, value] : outcome.result.items()) e[key] = value;
-        if (e["corruptions"].is_number() && e["corruptions"].get<std::uint64_t>() > 0) any_failed = true;
+        if (e["corruptions"].is_number() && e["corruptions"].get<std::uint64_t>() > 0)
+          any_failed = true;
       } else if (outcome.status == WorkerOutcome::Status::interrupted) {
         e["status"] = "interrupted";
         e["reason"] = "interrupted while running";

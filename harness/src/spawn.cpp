@@ -52,7 +52,9 @@ void install_interrupt_handler() {
   ::sigaction(SIGTERM, &sa, nullptr);
 }
 
-bool interrupted() noexcept { return g_interrupted != 0; }
+bool interrupted() noexcept {
+  return g_interrupted != 0;
+}
 
 WorkerOutcome run_worker(const std::vector<std::string>& args, const std::string& preload) {
   WorkerOutcome out;
@@ -124,8 +126,8 @@ WorkerOutcome run_worker(const std::vector<std::string>& args, const std::string
   } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
     out.error = "could not start the worker (exec /proc/self/exe failed)";
   } else {
-    out.error = "worker exited with status " + std::to_string(WEXITSTATUS(status)) +
-                " and no result";
+    out.error =
+        "worker exited with status " + std::to_string(WEXITSTATUS(status)) + " and no result";
   }
   if (interrupted()) out.status = WorkerOutcome::Status::interrupted;
   return out;

@@ -28,7 +28,8 @@ Parsed parse(std::vector<std::string> args) {
   for (const auto& a : args) argv.push_back(a.c_str());
   Parsed p;
   std::ostringstream out, err;
-  p.result = harness::parse_command_line(static_cast<int>(argv.size()), argv.data(), p.config, out, err);
+  p.result =
+      harness::parse_command_line(static_cast<int>(argv.size()), argv.data(), p.config, out, err);
   p.out = out.str();
   p.err = err.str();
   return p;
@@ -44,9 +45,9 @@ void expect_bad(const std::vector<std::string>& args, const std::string& message
 }
 
 TEST(Cli, WorkloadListAndArguments) {
-  const Parsed p = parse({"--workload", "small-objects,small-objects:some/file.trace", "--allocator",
-                          "system,stalloc", "--threads", "4", "--repetitions", "7", "--seed", "9",
-                          "--quick", "--format", "csv"});
+  const Parsed p = parse({"--workload", "small-objects,small-objects:some/file.trace",
+                          "--allocator", "system,stalloc", "--threads", "4", "--repetitions", "7",
+                          "--seed", "9", "--quick", "--format", "csv"});
   ASSERT_TRUE(p.result.proceed) << p.err;
   ASSERT_EQ(p.config.workloads.size(), 2u);
   EXPECT_EQ(p.config.workloads[0].name, "small-objects");
@@ -92,22 +93,42 @@ TEST(CliErrors, UnknownAllocatorListsValidNames) {
 TEST(CliErrors, EmptyWorkloadArgument) {
   expect_bad({"--workload", "small-objects:"}, "needs an argument after the colon");
 }
-TEST(CliErrors, NoWorkload) { expect_bad({}, "no workload given"); }
-TEST(CliErrors, NonNumericThreads) { expect_bad({"--workload", "small-objects", "--threads", "abc"}, "--threads"); }
-TEST(CliErrors, ZeroThreads) { expect_bad({"--workload", "small-objects", "--threads", "0"}, "--threads"); }
-TEST(CliErrors, HugeThreads) { expect_bad({"--workload", "small-objects", "--threads", "100000"}, "--threads"); }
+TEST(CliErrors, NoWorkload) {
+  expect_bad({}, "no workload given");
+}
+TEST(CliErrors, NonNumericThreads) {
+  expect_bad({"--workload", "small-objects", "--threads", "abc"}, "--threads");
+}
+TEST(CliErrors, ZeroThreads) {
+  expect_bad({"--workload", "small-objects", "--threads", "0"}, "--threads");
+}
+TEST(CliErrors, HugeThreads) {
+  expect_bad({"--workload", "small-objects", "--threads", "100000"}, "--threads");
+}
 TEST(CliErrors, NegativeRepetitions) {
   expect_bad({"--workload", "small-objects", "--repetitions", "-3"}, "--repetitions");
 }
-TEST(CliErrors, NonNumericSeed) { expect_bad({"--workload", "small-objects", "--seed", "x1"}, "--seed"); }
-TEST(CliErrors, NegativeSeed) { expect_bad({"--workload", "small-objects", "--seed", "-1"}, "--seed"); }
-TEST(CliErrors, BadMinTime) { expect_bad({"--workload", "small-objects", "--min-time", "0"}, "--min-time"); }
-TEST(CliErrors, BadFormat) { expect_bad({"--workload", "small-objects", "--format", "xml"}, "--format"); }
-TEST(CliErrors, UnknownOption) { expect_bad({"--workload", "small-objects", "--fast"}, "--fast"); }
+TEST(CliErrors, NonNumericSeed) {
+  expect_bad({"--workload", "small-objects", "--seed", "x1"}, "--seed");
+}
+TEST(CliErrors, NegativeSeed) {
+  expect_bad({"--workload", "small-objects", "--seed", "-1"}, "--seed");
+}
+TEST(CliErrors, BadMinTime) {
+  expect_bad({"--workload", "small-objects", "--min-time", "0"}, "--min-time");
+}
+TEST(CliErrors, BadFormat) {
+  expect_bad({"--workload", "small-objects", "--format", "xml"}, "--format");
+}
+TEST(CliErrors, UnknownOption) {
+  expect_bad({"--workload", "small-objects", "--fast"}, "--fast");
+}
 TEST(CliErrors, OutInMissingDirectory) {
   expect_bad({"--workload", "small-objects", "--out", "/nonexistent-dir/x.json"}, "does not exist");
 }
-TEST(CliErrors, OutIsDirectory) { expect_bad({"--workload", "small-objects", "--out", "/tmp"}, "is a directory"); }
+TEST(CliErrors, OutIsDirectory) {
+  expect_bad({"--workload", "small-objects", "--out", "/tmp"}, "is a directory");
+}
 TEST(CliErrors, OutNotWritable) {
   if (::geteuid() == 0) GTEST_SKIP() << "root can write anywhere";
   expect_bad({"--workload", "small-objects", "--out", "/proc/x.json"}, "not writable");
@@ -129,7 +150,8 @@ TEST(CliProcess, HelpVersionAndErrorsThroughTheBinary) {
   EXPECT_NE(bad.err.find("unknown workload 'bogus'"), std::string::npos) << bad.err;
   EXPECT_TRUE(bad.out.empty()) << "no work, no output: " << bad.out;
 
-  const auto bad_num = run_command({STALLOC_BENCH_EXE, "--workload", "small-objects", "--threads", "two"});
+  const auto bad_num =
+      run_command({STALLOC_BENCH_EXE, "--workload", "small-objects", "--threads", "two"});
   EXPECT_EQ(bad_num.exit_code, 2);
   EXPECT_NE(bad_num.err.find("--threads"), std::string::npos) << bad_num.err;
 }
@@ -137,8 +159,10 @@ TEST(CliProcess, HelpVersionAndErrorsThroughTheBinary) {
 TEST(CliProcess, ListShowsEveryWorkloadAndAllocator) {
   const auto list = run_command({STALLOC_BENCH_EXE, "--list"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
-  for (const auto& w : harness::workload_catalog()) EXPECT_NE(list.out.find(w.name), std::string::npos) << w.name;
-  for (const auto& a : harness::allocator_catalog()) EXPECT_NE(list.out.find(a.name), std::string::npos) << a.name;
+  for (const auto& w : harness::workload_catalog())
+    EXPECT_NE(list.out.find(w.name), std::string::npos) << w.name;
+  for (const auto& a : harness::allocator_catalog())
+    EXPECT_NE(list.out.find(a.name), std::string::npos) << a.name;
 }
 
 }  // namespace

@@ -17,8 +17,8 @@ using nlohmann::json;
 json run_json(const std::vector<std::string>& extra, const std::vector<std::string>& env = {}) {
   const std::string out = harness::test::temp_path("provider.json");
   std::vector<std::string> args = {STALLOC_BENCH_EXE, "--workload", "small-objects", "--quick",
-                                   "--repetitions", "1", "--min-time", "0.002", "--out", out,
-                                   "--format", "json"};
+                                   "--repetitions",   "1",          "--min-time",    "0.002",
+                                   "--out",           out,          "--format",      "json"};
   args.insert(args.end(), extra.begin(), extra.end());
   const auto r = run_command(args, env);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -46,18 +46,21 @@ TEST(MallocTrap, SystemIsGlibcAndMimallocIsMimallocInOneRun) {
 
   ASSERT_EQ((*system)["status"], "ok") << (*system)["reason"];
   EXPECT_TRUE((*system)["malloc_provider"]["verified"].get<bool>());
-  EXPECT_NE((*system)["malloc_provider"]["library"].get<std::string>().find("libc.so"), std::string::npos)
+  EXPECT_NE((*system)["malloc_provider"]["library"].get<std::string>().find("libc.so"),
+            std::string::npos)
       << (*system)["malloc_provider"];
 
   ASSERT_EQ((*mimalloc)["status"], "ok") << (*mimalloc)["reason"];
   EXPECT_TRUE((*mimalloc)["malloc_provider"]["verified"].get<bool>());
-  EXPECT_NE((*mimalloc)["malloc_provider"]["library"].get<std::string>().find("mimalloc"), std::string::npos)
+  EXPECT_NE((*mimalloc)["malloc_provider"]["library"].get<std::string>().find("mimalloc"),
+            std::string::npos)
       << (*mimalloc)["malloc_provider"];
   EXPECT_NE((*mimalloc)["malloc_provider"]["check"].get<std::string>().find("mi_is_in_heap_region"),
             std::string::npos);
 
   // Stalloc's worker is not preloaded: its fallback malloc is glibc's.
-  EXPECT_NE((*stalloc)["malloc_provider"]["library"].get<std::string>().find("libc.so"), std::string::npos);
+  EXPECT_NE((*stalloc)["malloc_provider"]["library"].get<std::string>().find("libc.so"),
+            std::string::npos);
   EXPECT_TRUE(doc["context"]["library_versions"]["mimalloc"].is_string());
 }
 
@@ -76,12 +79,13 @@ TEST(MallocTrap, JemallocAndTcmallocAreThemselves) {
 TEST(MallocTrap, UserPreloadDoesNotLeakIntoTheSystemBaseline) {
   // Even if the whole harness runs under LD_PRELOAD=mimalloc, `system`'s
   // worker gets glibc.
-  const json doc = run_json({"--allocator", "system"},
-                            {"LD_PRELOAD=" + std::string(MIMALLOC_LIBRARY_PATH)});
+  const json doc =
+      run_json({"--allocator", "system"}, {"LD_PRELOAD=" + std::string(MIMALLOC_LIBRARY_PATH)});
   const json* system = entry(doc, "system");
   ASSERT_NE(system, nullptr);
   ASSERT_EQ((*system)["status"], "ok") << (*system)["reason"];
-  EXPECT_NE((*system)["malloc_provider"]["library"].get<std::string>().find("libc.so"), std::string::npos);
+  EXPECT_NE((*system)["malloc_provider"]["library"].get<std::string>().find("libc.so"),
+            std::string::npos);
 }
 
 TEST(MallocTrap, MissingLibraryIsUnavailableAndTheRestRun) {
@@ -92,7 +96,8 @@ TEST(MallocTrap, MissingLibraryIsUnavailableAndTheRestRun) {
   ASSERT_NE(mimalloc, nullptr);
   ASSERT_NE(system, nullptr);
   EXPECT_EQ((*mimalloc)["status"], "unavailable");
-  EXPECT_NE((*mimalloc)["reason"].get<std::string>().find("/nonexistent/libmimalloc.so.2"), std::string::npos);
+  EXPECT_NE((*mimalloc)["reason"].get<std::string>().find("/nonexistent/libmimalloc.so.2"),
+            std::string::npos);
   EXPECT_EQ((*system)["status"], "ok");
   bool listed = false;
   for (const json& a : doc["allocators"])

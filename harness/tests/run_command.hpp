@@ -36,8 +36,8 @@ inline std::string slurp(const std::string& path) {
 inline CommandResult run_command(const std::vector<std::string>& args,
                                  const std::vector<std::string>& env = {}) {
   static int counter = 0;
-  const std::string base = "/tmp/harness-test-" + std::to_string(::getpid()) + "-" +
-                           std::to_string(counter++);
+  const std::string base =
+      "/tmp/harness-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   std::string cmd = "env";
   for (const auto& e : env) cmd += " " + quote(e);
   for (const auto& a : args) cmd += " " + quote(a);
