@@ -364,3 +364,15 @@ TEST(Valgrind, ALogWithoutMallocLinesIsRejected) {
   EXPECT_EQ(error_of("==1== Memcheck\n==1== nothing else\n", "x.log"),
             "x.log: line 2: no allocation calls found: was valgrind run with --trace-malloc=yes?");
 }
+
+// Found by the fuzzer: a last line without a newline was read from a buffer
+// that the reader had just moved (caught by ASan builds of this test).
+TEST(LastLine, WithoutNewlineIsParsed) {
+  std::string body = "stalloc-trace 1\n";
+  for (int i = 1; i < 3000; ++i) body += "a 0 " + std::to_string(i) + " 8\n";
+  EXPECT_EQ(parse(body + "f 0 1").ops.size(), 3000u);
+  EXPECT_EQ(parse("stalloc-trace 1\na 0 1 8\nf 0 1").ops.size(), 2u);
+  std::string log;
+  for (int i = 1; i < 2000; ++i) log += "--1-- malloc(8) = 0x" + std::to_string(i * 16) + "\n";
+  EXPECT_EQ(parse(log + "--1-- free(0x10)").ops.size(), 2000u);
+}

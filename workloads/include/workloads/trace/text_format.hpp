@@ -230,7 +230,8 @@ class TextReader final : public Reader {
       if (avail > kMaxTextLine) fail("line longer than " + std::to_string(kMaxTextLine) + " bytes");
       if (in_.fill(avail + 1) == avail) {  // end of input
         if (avail == 0) return false;
-        line_buf_.assign(p, avail);
+        // fill() may have moved the buffer: p is stale (found by the fuzzer).
+        line_buf_.assign(reinterpret_cast<const char*>(in_.peek()), avail);
         in_.skip(avail);
         return finish_line(line);
       }

@@ -97,7 +97,8 @@ class ValgrindReader final : public Reader {
       if (avail > (1u << 20)) fail_line("line longer than 1 MiB");
       if (in_.fill(avail + 1) == avail) {
         if (avail == 0) return false;
-        line_buf_.assign(p, avail);
+        // fill() may have moved the buffer: p is stale (found by the fuzzer).
+        line_buf_.assign(reinterpret_cast<const char*>(in_.peek()), avail);
         in_.skip(avail);
         ++line_;
         return true;
