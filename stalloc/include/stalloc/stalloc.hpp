@@ -158,10 +158,24 @@ inline void unpoison(const void* p, std::size_t n) noexcept {
 #endif
 }
 
+// The arena's alignment: B (capped, see kMaxObjectAlign), or more when a
+// policy adds a member that needs it (the Indexed policy's 64-bit words with
+// B = 4). An alignas weaker than a member's own alignment is ill-formed, and
+// clang rejects it.
+template <std::size_t L, std::size_t B, class Policy>
+constexpr std::size_t arena_alignment() noexcept {
+  constexpr std::size_t blocks = B < kMaxObjectAlign ? B : kMaxObjectAlign;
+  if constexpr (policy_is_indexed<Policy>) {
+    return blocks > alignof(ChunkIndex<L>) ? blocks : alignof(ChunkIndex<L>);
+  } else {
+    return blocks;
+  }
+}
+
 }  // namespace detail
 
 template <std::size_t L, std::size_t B, class Policy = Unchecked>
-class alignas(B < detail::kMaxObjectAlign ? B : detail::kMaxObjectAlign) Stalloc {
+class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   static_assert(B >= 4 && B <= (std::size_t{1} << 29) && std::has_single_bit(B),
                 "stalloc::Stalloc<L, B>: the block size B must be a power of two from 4 to 2^29 "
                 "(a free block must hold the 4-byte chunk header)");

@@ -106,12 +106,16 @@ class Differential {
   using Arena = stalloc::Stalloc<L, B, Policy>;
   static constexpr std::size_t kSample = 256;  // bytes checked at each end
 
-  // The arena is placed `shift` blocks past an address aligned to 8 * B, so
+  // Placement granule: a block, or the arena's own alignment when a policy
+  // makes it stricter than B.
+  static constexpr std::size_t kStep = B > alignof(Arena) ? B : alignof(Arena);
+
+  // The arena is placed `shift` granules past an address aligned to 8 of them, so
   // that runs with different shifts see different alignment phases.
   explicit Differential(std::size_t shift = 0)
       : raw_(static_cast<unsigned char*>(
-            ::operator new (sizeof(Arena) + 8 * B, std::align_val_t{8 * B}))),
-        arena_(new (raw_ + (shift % 8) * B) Arena()),
+            ::operator new (sizeof(Arena) + 8 * kStep, std::align_val_t{8 * kStep}))),
+        arena_(new (raw_ + (shift % 8) * kStep) Arena()),
         model_(L, B, reinterpret_cast<std::uintptr_t>(arena_->block_address(0))) {
     if constexpr (Policy::checks)
       previous_handler_ = stalloc::set_misuse_handler(&MisuseLog::record);
@@ -119,7 +123,7 @@ class Differential {
   ~Differential() {
     if constexpr (Policy::checks) stalloc::set_misuse_handler(previous_handler_);
     arena_->~Arena();
-    ::operator delete (raw_, std::align_val_t{8 * B});
+    ::operator delete (raw_, std::align_val_t{8 * kStep});
   }
   Differential(const Differential&) = delete;
   Differential& operator=(const Differential&) = delete;

@@ -50,7 +50,9 @@ class Hardened : public ::testing::Test {
     EXPECT_EQ(recorded.kind, kind) << stalloc::to_string(recorded.kind);
     EXPECT_EQ(recorded.arena, &heap);
     EXPECT_TRUE(Snapshot<Arena>(heap) == before) << "detection must not change the arena";
-    if (was_valid) EXPECT_TRUE(valid(heap));
+    if (was_valid) {
+      EXPECT_TRUE(valid(heap));
+    }
   }
 
   stalloc::MisuseHandler previous_ = nullptr;
