@@ -127,7 +127,9 @@ TEST(Tool, ReplaysAgainstGlibc) {
   Result r = run("replay --rounds 3 --check " + temp("r.txt", kText));
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("per round   5 ops"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("0 requests, 0 skipped ops, 0 trace warnings, 0 corruptions"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 requests, 0 skipped ops, 0 trace warnings, 0 corruptions"),
+            std::string::npos)
+      << r.out;
   r = run("replay --rounds 0 " + temp("r0.txt", kText));
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("--rounds"), std::string::npos) << r.out;
