@@ -360,6 +360,13 @@ TEST(Valgrind, GzipLogsAndProcessesAsThreads) {
   EXPECT_EQ(t.header.thread_count, 2u);
 }
 
+// Found by the fuzzer: every reader enforces the same limits, so whatever
+// one accepts the others read back.
+TEST(Valgrind, CallocOfAnAbsurdCountIsRejectedEvenWithSizeZero) {
+  EXPECT_EQ(error_of("--1-- calloc(7777777777777777773,0) = 0x10\n", "c.log"),
+            "c.log: line 1: absurd size 0 x 7777777777777777773");
+}
+
 TEST(Valgrind, ALogWithoutMallocLinesIsRejected) {
   EXPECT_EQ(error_of("==1== Memcheck\n==1== nothing else\n", "x.log"),
             "x.log: line 2: no allocation calls found: was valgrind run with --trace-malloc=yes?");

@@ -271,7 +271,10 @@ class ValgrindReader final : public Reader {
   void new_block(std::uint32_t thread, OpKind kind, std::uint64_t result, std::uint64_t size,
                  std::uint64_t count, std::uint64_t align) {
     if (result == 0) return;  // a failed request: the program got nothing
-    if (size > kMaxSize || (kind == OpKind::kCalloc && size != 0 && count > kMaxSize / size))
+    // The same limits as the binary and text readers (each factor too, so
+    // that calloc(huge, 0) cannot make a trace the others reject).
+    if (size > kMaxSize || count > kMaxSize ||
+        (kind == OpKind::kCalloc && size != 0 && count > kMaxSize / size))
       fail_line("absurd size " + std::to_string(size) +
                 (kind == OpKind::kCalloc ? " x " + std::to_string(count) : ""));
     Op op;
