@@ -99,6 +99,7 @@ struct ThreadBuffer {
   std::uint8_t data[kBufferBytes];
   std::uint64_t last_seq;
   std::atomic<bool> in_use;
+  std::atomic_flag flushing;  // zeroed by mmap: clear
   ThreadBuffer* next_all;
 };
 static_assert(offsetof(ThreadBuffer, data) == sizeof(ChunkHeader));
@@ -212,7 +213,20 @@ void write_all(int fd, const void* data, std::size_t len) {
 // At exit, another thread may still be appending to the buffer being
 // flushed: the header is a snapshot taken first, so the chunk written is
 // always self-consistent (a record appended meanwhile is lost, not garbled).
-void flush(ThreadBuffer* b) {
+// The per-buffer flag keeps the owner's flush of a full buffer and the exit
+// flush of the same buffer from writing one chunk twice; once recording has
+// finished, only the exit flush writes (the spool may be closed, and its
+// descriptor number reused by the program).
+void write_chunk(ThreadBuffer* b);
+void flush(ThreadBuffer* b, bool at_exit = false) {
+  while (b->flushing.test_and_set(std::memory_order_acquire)) sched_yield();
+  if (at_exit || g_state.load() == kRecording) write_chunk(b);
+  b->chunk.count = 0;
+  b->chunk.bytes = 0;
+  b->flushing.clear(std::memory_order_release);
+}
+
+void write_chunk(ThreadBuffer* b) {
   ChunkHeader h = b->chunk;
   if (h.count == 0) return;
   h.magic = kChunkMagic;
@@ -233,8 +247,6 @@ void flush(ThreadBuffer* b) {
   } else if (k < 0) {
     g_write_failed.store(true);
   }
-  b->chunk.count = 0;
-  b->chunk.bytes = 0;
 }
 
 void on_thread_exit(void* arg) {
@@ -525,7 +537,7 @@ void finalize() {
   int expected = kRecording;
   if (!g_state.compare_exchange_strong(expected, kFinished)) return;
   ++t_guard;
-  for (ThreadBuffer* b = g_buffers.load(); b; b = b->next_all) flush(b);
+  for (ThreadBuffer* b = g_buffers.load(); b; b = b->next_all) flush(b, true);
   merge_spool();
   close(g_spool_fd);
   unlink(g_spool_path);
