@@ -3,12 +3,14 @@
 // order of --list, of the runs and of the result table.
 #pragma once
 
+#include "allocators/hardened_stalloc.hpp"
 #include "allocators/jemalloc.hpp"
 #include "allocators/mimalloc.hpp"
 #include "allocators/pmr_monotonic.hpp"
 #include "allocators/pmr_pool.hpp"
 #include "allocators/stalloc.hpp"
 #include "allocators/stalloc_chain.hpp"
+#include "allocators/stalloc_indexed.hpp"
 #include "allocators/sync_stalloc.hpp"
 #include "allocators/system.hpp"
 #include "allocators/tcmalloc.hpp"
@@ -18,8 +20,9 @@
 namespace harness {
 
 using AllocatorRegistry =
-    TypeList<StallocAllocator, UnsafeStallocAllocator, SyncStallocAllocator, StallocChainAllocator,
-             SystemAllocator, MimallocAllocator, JemallocAllocator, TcmallocAllocator,
-             PmrMonotonicAllocator, PmrPoolAllocator>;
+    TypeList<StallocAllocator, StallocIndexedAllocator, HardenedStallocAllocator,
+             UnsafeStallocAllocator, SyncStallocAllocator, StallocChainAllocator, SystemAllocator,
+             MimallocAllocator, JemallocAllocator, TcmallocAllocator, PmrMonotonicAllocator,
+             PmrPoolAllocator>;
 
 }  // namespace harness

@@ -15,10 +15,11 @@
 
 namespace harness {
 
-template <std::size_t L, std::size_t B>
+// Policy: stalloc::Unchecked (the plain arena), Indexed or Hardened.
+template <std::size_t L, std::size_t B, class Policy = stalloc::Unchecked>
 class StallocAdapter {
  public:
-  using Arena = stalloc::Stalloc<L, B>;
+  using Arena = stalloc::Stalloc<L, B, Policy>;
   static constexpr std::size_t arena_capacity = Arena::capacity;
   static constexpr std::size_t arena_footprint = sizeof(Arena);
 

@@ -1,0 +1,24 @@
+// `hardened-stalloc`: the local arena with the Hardened policy (double, foreign
+// and misaligned frees and free-list corruption detected and reported), so the
+// cost of checking is measured next to the plain arena.
+#pragma once
+
+#include <string_view>
+
+#include <stalloc/hardened.hpp>
+
+#include "allocators/stalloc.hpp"
+
+namespace harness {
+
+struct HardenedStallocAllocator {
+  static constexpr std::string_view name = "hardened-stalloc";
+  static constexpr std::string_view description =
+      "Stalloc<L,B,Hardened>: local arena that validates every free and the free list it walks";
+  static constexpr bool thread_safe = false;
+  static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
+  template <workloads::ArenaHint H>
+  using adapter = StallocAdapter<H.blocks, H.block_size, stalloc::Hardened>;
+};
+
+}  // namespace harness
