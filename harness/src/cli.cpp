@@ -20,8 +20,11 @@ constexpr const char* kExamples = R"(Examples:
       JSON written under results/
   stalloc-bench --workload small-objects --allocator stalloc,system,mimalloc --quick
   stalloc-bench --workload all --quick --format json --out run.json
-  stalloc-bench --workload trace:workloads/traces/python.trace
-      a workload that takes an argument: NAME:ARG
+  stalloc-bench --workload trace:workloads/traces/sqlite3.trace.zst
+      a workload that takes an argument: NAME:ARG (a recorded trace)
+  stalloc-bench record --out my.trace -- ./my-program args
+      record a program's allocations (LD_PRELOAD recorder), then replay them
+      with --workload trace:my.trace
   stalloc-bench --list
 
 Exit status: 0 all entries ran, 1 an entry failed or found corruptions,

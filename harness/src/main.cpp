@@ -2,8 +2,10 @@
 
 #include "app.hpp"
 #include "cli.hpp"
+#include "record.hpp"
 
 int main(int argc, char** argv) {
+  if (harness::is_record_command(argc, argv)) return harness::record_main(argc, argv, std::cerr);
   harness::Config config;
   const harness::CliResult cli =
       harness::parse_command_line(argc, argv, config, std::cout, std::cerr);
