@@ -18,6 +18,7 @@ struct WorkloadEntry {
   std::string description;
   workloads::ArenaHint arena;
   bool multithreaded = false;
+  bool needs_input = false;  // only as NAME:ARG (trace:FILE); `all` skips it
   std::function<std::vector<workloads::Point>(const workloads::Options&)> points;
   // Builds the workload once (its first point), so that a bad argument (a
   // missing or corrupt trace file) is reported before any work. Throws.

@@ -10,15 +10,18 @@ const std::vector<WorkloadEntry>& workload_catalog() {
     std::vector<WorkloadEntry> v;
     WorkloadRegistry::for_each([&]<class W>() {
       v.push_back({std::string(W::info.name), std::string(W::info.description), W::info.arena,
-                   W::info.multithreaded, [](const workloads::Options& o) { return W::points(o); },
+                   W::info.multithreaded, requires { requires W::needs_input; },
                    [](const workloads::Options& o) {
-                     const std::vector<workloads::Point> points = W::points(o);
-                     if (!points.empty()) W probe(o, points.front());
+      return W::points(o); },
+                   [](const workloads::Options& o) {
+      const std::vector<workloads::Point> points = W::points(o);
+      if (!points.empty()) W probe(o, points.front());
                    }});
-    });
-    return v;
-  }();
-  return catalog;
+});
+return v;
+}
+();
+return catalog;
 }
 
 const std::vector<AllocatorEntry>& allocator_catalog() {

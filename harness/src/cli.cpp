@@ -161,7 +161,8 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   // Workloads: known names only; `all` expands to the registry.
   for (const std::string& arg : workload_args) {
     if (arg == "all") {
-      for (const auto& w : workload_catalog()) config.workloads.push_back({w.name, ""});
+      for (const auto& w : workload_catalog())
+        if (!w.needs_input) config.workloads.push_back({w.name, ""});
       continue;
     }
     const auto colon = arg.find(':');
@@ -172,6 +173,8 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
       return fail("unknown workload '" + spec.name + "'; valid: " + workload_names() + ", all");
     if (colon != std::string::npos && spec.input.empty())
       return fail("workload '" + spec.name + ":' needs an argument after the colon");
+    if (spec.input.empty() && find_workload(spec.name)->needs_input)
+      return fail("workload '" + spec.name + "' needs a file: --workload " + spec.name + ":FILE");
     config.workloads.push_back(std::move(spec));
   }
   // Allocators: known names only, in registry order, no duplicates.

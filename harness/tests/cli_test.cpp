@@ -66,7 +66,12 @@ TEST(Cli, WorkloadListAndArguments) {
 TEST(Cli, DefaultsAndAll) {
   const Parsed p = parse({"--workload", "all"});
   ASSERT_TRUE(p.result.proceed) << p.err;
-  EXPECT_EQ(p.config.workloads.size(), harness::workload_catalog().size());
+  // `all` is every workload that runs without an argument (not trace:FILE).
+  std::size_t runnable = 0;
+  for (const auto& w : harness::workload_catalog()) runnable += w.needs_input ? 0 : 1;
+  EXPECT_EQ(p.config.workloads.size(), runnable);
+  EXPECT_LT(runnable, harness::workload_catalog().size());
+  for (const auto& spec : p.config.workloads) EXPECT_NE(spec.name, "trace");
   EXPECT_EQ(p.config.allocators.size(), harness::allocator_catalog().size());
   EXPECT_FALSE(p.config.allocators_given);
   EXPECT_EQ(p.config.repetitions, harness::run_defaults(false).repetitions);
@@ -92,6 +97,10 @@ TEST(CliErrors, UnknownAllocatorListsValidNames) {
 }
 TEST(CliErrors, EmptyWorkloadArgument) {
   expect_bad({"--workload", "small-objects:"}, "needs an argument after the colon");
+}
+TEST(CliErrors, TraceWithoutFile) {
+  expect_bad({"--workload", "trace"}, "workload 'trace' needs a file: --workload trace:FILE");
+  expect_bad({"--workload", "small-objects,trace-threads"}, "needs a file");
 }
 TEST(CliErrors, NoWorkload) {
   expect_bad({}, "no workload given");
