@@ -14,22 +14,7 @@
 //   `size_code` is the chunk's length in blocks, stored as (L - length), so
 //   that a header of all-zero bytes means "one chunk of L blocks". The base
 //   header, outside the blocks, has the same shape: `next` names the first
-//   free chunk, and the second field is kFullMarker when no block is free
-//   and otherwise the finger (below).
-//
-//   The finger is where release() starts looking for the freed range's
-//   neighbours: 0 (none: start at the head), or the start of a free chunk,
-//   the one just before the last allocation or free. A free in a program
-//   with mostly last-in first-out lifetimes (what Stalloc is for) lands
-//   just after it, so the walk from the head, one dependent load per free
-//   chunk and a mispredicted exit, becomes a single step. Every operation
-//   that may remove or move a chunk start leaves the finger on a chunk it
-//   knows survives (the one before the chunk it changed), so the finger is
-//   never stale. It lives in bits the base header had spare: the footprint
-//   stays L*B + 4. Allocation cannot use it (first fit must look at every
-//   chunk from the lowest), and the checking and indexed policies keep it
-//   at 0: a checked walk from the head validates every header on the way,
-//   and the index finds neighbours without walking.
+//   free chunk and `size_code` is 0, or kFullMarker when no block is free.
 //
 //   Because an all-zero object is a valid empty arena, a static Stalloc is
 //   constant-initialised into .bss (it adds nothing to the file size) and a
@@ -45,8 +30,6 @@
 //   I5  The base header is marked full exactly when the list is empty.
 //   I6  (indexed policies only) The ChunkIndex marks exactly the free chunk
 //       starts, and its caps are at least the lengths of those chunks.
-//   I7  The finger is 0 or the start of a free chunk, and always 0 with a
-//       checking or indexed policy.
 //
 // Policies
 //   Stalloc<L, B> (policy Unchecked) trusts its caller, like the original
@@ -151,17 +134,6 @@ constexpr bool is_power_of_two(std::size_t x) noexcept {
   return x != 0 && (x & (x - 1)) == 0;
 }
 
-// Tells the optimiser that a precondition holds. Used where the unchecked
-// policy trusts its caller (a freed pointer came from this arena): without
-// it GCC 12 follows impossible paths and warns about out-of-bounds indices.
-inline void assume(bool condition) noexcept {
-#if defined(__GNUC__)
-  if (!condition) __builtin_unreachable();
-#else
-  (void)condition;
-#endif
-}
-
 struct Header {
   std::uint16_t next;
   std::uint16_t size_code;
@@ -263,21 +235,6 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
 
     Link link = kHeadLink;
     std::size_t at = head_.next;
-    if constexpr (!Policy::checks) {
-      if (align == 1) {
-        // The hot path: a chunk fits when its length L - code >= count,
-        // that is when its code <= L - count; no decoding on the way.
-        const auto fits = static_cast<std::uint16_t>(L - count);
-        detail::Header h = load(at);
-        while (h.size_code > fits) {
-          if (h.next == 0) return nullptr;
-          link = at;
-          at = h.next;
-          h = load(at);
-        }
-        return take(link, at, h.next, at, count, at + decode(h.size_code));
-      }
-    }
     for (;;) {
       const detail::Header h = load(at);
       if constexpr (Policy::checks) {
@@ -479,19 +436,16 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     return s;
   }
 
-  // Walks the free list and reports the first broken invariant (I1..I7).
+  // Walks the free list and reports the first broken invariant (I1..I5).
   [[nodiscard]] InvariantReport check_invariants() const noexcept {
-    if (is_oom()) return index_matches(0);
-    const std::size_t finger = head_.size_code;
-    if (!uses_finger && finger != 0)
+    if (head_.size_code != 0 && head_.size_code != kFullMarker)
       return {false, "base header holds neither 0 nor the full marker", 0};
-    bool finger_seen = finger == 0;
+    if (is_oom()) return index_matches(0);
     std::size_t at = head_.next;
     std::size_t visited = 0;
     for (;;) {
       if (at >= L) return {false, "free chunk index out of range", at};
       if (++visited > L) return {false, "free list longer than the arena (cycle)", at};
-      if (at == finger) finger_seen = true;
       const detail::Header h = load(at);
       // Valid codes are 0..L-1 (lengths L..1); anything else is a zero or
       // negative length.
@@ -502,10 +456,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
         if (!index_.starts_at(at)) return {false, "index does not mark a free chunk's start", at};
         if (!index_.bounds(at, len)) return {false, "index cap is below a free chunk's length", at};
       }
-      if (h.next == 0) {
-        if (!finger_seen) return {false, "the finger is not the start of a free chunk", finger};
-        return index_matches(visited);
-      }
+      if (h.next == 0) return index_matches(visited);
       if (h.next <= at) return {false, "free chunk indices not strictly increasing", at};
       if (at + len == h.next) return {false, "two free chunks touch (not coalesced)", at};
       if (at + len > h.next) return {false, "free chunks overlap", at};
@@ -523,8 +474,6 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
 
  private:
   static constexpr std::uint16_t kFullMarker = 0xFFFF;
-  // The second field of the base header is the finger (I7) in this arena.
-  static constexpr bool uses_finger = !indexed && !Policy::checks;
   static constexpr unsigned kShift = std::countr_zero(B);
   // Largest block alignment accepted; keeps index arithmetic far from overflow.
   static constexpr std::size_t kMaxBlockAlign = std::size_t{1} << 32;
@@ -532,12 +481,6 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // a block index, or kHeadLink for the base header.
   using Link = std::size_t;
   static constexpr Link kHeadLink = ~std::size_t{0};
-  // "No such chunk" for a walk's `next`: above every block index, so a
-  // `next < at` loop needs no second exit test.
-  static constexpr std::size_t kNoChunk = L;
-  static constexpr std::size_t successor_of(detail::Header h) noexcept {
-    return h.next == 0 ? kNoChunk : h.next;
-  }
   // index_for()'s answer, with a checking policy, for a pointer it reported.
   static constexpr std::size_t kBadIndex = ~std::size_t{0};
 
@@ -701,18 +644,6 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
 #pragma GCC diagnostic pop
 #endif
   }
-  // I7. Only the unchecked, unindexed arena uses the finger.
-  void set_finger(Link chunk) noexcept {
-    if constexpr (uses_finger) {
-      head_.size_code = chunk == kHeadLink ? 0 : static_cast<std::uint16_t>(chunk);
-    } else {
-      (void)chunk;
-    }
-  }
-  std::size_t finger() const noexcept {
-    return head_.size_code;  // only read when the arena is not full
-  }
-
   void set_next(Link link, std::size_t next) noexcept {
     const auto n = static_cast<std::uint16_t>(next);
     if (link == kHeadLink) {
@@ -744,7 +675,6 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       store(at, detail::Header{static_cast<std::uint16_t>(after), encode(start - at)});
       detail::poison(base() + at * B + sizeof(detail::Header),
                      (start - at) * B - sizeof(detail::Header));
-      set_finger(at);
     } else if (link == kHeadLink && after == 0) {
       // I5: the list just became empty. Only when the FIRST chunk is taken
       // whole: taking a later chunk whole just unlinks it (the crate marked
@@ -752,10 +682,6 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       head_ = detail::Header{0, kFullMarker};
     } else {
       set_next(link, after);
-      // I7: the chunk at `at` may be gone or start later now; `link` is
-      // untouched and is the best place to look for this allocation's
-      // neighbours when it is freed.
-      set_finger(link);
     }
     void* p = base() + start * B;
     detail::unpoison(p, count * B);
@@ -769,8 +695,6 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   void release(std::size_t at, std::size_t count) noexcept {
     if constexpr (Policy::checks) {
       if (at == kBadIndex || !head_is_valid()) return;
-    } else {
-      detail::assume(at < L);
     }
     if (is_oom()) {
       detail::poison(base() + at * B, count * B);
@@ -779,43 +703,35 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       if constexpr (indexed) index_.add(at, count);
       return;
     }
-    // Find the last chunk before `at` (prev) and the first after it (next,
-    // or kNoChunk, which compares above every block index).
+    // Find the last chunk before `at` (prev) and the first after it (next).
     Link prev = kHeadLink;
     std::size_t prev_end = 0;
     std::size_t next = head_.next;
+    detail::Header next_h{};
+    bool has_next = true;
     if constexpr (indexed) {
       const std::size_t before = index_.before(at);
       if (before != Index::kNone) {
-        const detail::Header h = load(before);
         prev = before;
-        prev_end = before + decode(h.size_code);
-        next = successor_of(h);
-      }
-    } else {
-      if constexpr (uses_finger) {
-        // Whether the walk may start at the finger (I7: a free chunk) is a
-        // coin toss for the branch predictor, so the choice is made with
-        // conditional moves. The finger's header is read either way: it
-        // is in the arena even when the finger is 0 (unused).
-        const std::size_t f = finger();
-        const detail::Header h = load(f);
-        const bool use = f != 0 && f < at;
-        prev = use ? f : kHeadLink;
-        prev_end = use ? f + decode(h.size_code) : 0;
-        next = use ? successor_of(h) : next;
-      }
-      while (next < at) {
-        const detail::Header h = load(next);
-        if constexpr (Policy::checks) {
-          if (!chunk_is_valid(next, h)) return;
-        }
-        prev = next;
-        prev_end = next + decode(h.size_code);
-        next = successor_of(h);
+        next_h = load(before);
+        prev_end = before + decode(next_h.size_code);
+        has_next = next_h.next != 0;
+        next = next_h.next;
       }
     }
-    const bool has_next = next != kNoChunk;
+    while (!indexed && next < at) {
+      next_h = load(next);
+      if constexpr (Policy::checks) {
+        if (!chunk_is_valid(next, next_h)) return;
+      }
+      prev = next;
+      prev_end = next + decode(next_h.size_code);
+      if (next_h.next == 0) {
+        has_next = false;
+        break;
+      }
+      next = next_h.next;
+    }
     if constexpr (Policy::checks) {
       if (prev_end > at || (has_next && next < at + count)) {
         misuse(Misuse::double_free, "the freed range overlaps a free chunk", block_address(at));
@@ -848,9 +764,6 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       set_next(prev, at);
       if constexpr (indexed) index_.add(at, len);
     }
-    // I7: `prev` keeps its start either way (a swallowed successor was after
-    // `at`). A free that follows last-in first-out order lands after it.
-    set_finger(prev);
   }
 
   // The allocation [alloc, alloc + old_count) takes between `min` and `max`
@@ -876,15 +789,6 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     }
     Link link = kHeadLink;
     std::size_t cur = head_.next;
-    if constexpr (uses_finger) {
-      const std::size_t f = finger();
-      if (f != 0 && f < at) {  // I7: the walk may start at the finger's chunk
-        const detail::Header fh = load(f);
-        if (fh.next == 0) return 0;
-        link = f;
-        cur = fh.next;
-      }
-    }
     detail::Header h = load(cur);
     for (;;) {
       if constexpr (Policy::checks) {

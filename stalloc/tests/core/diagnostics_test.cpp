@@ -7,7 +7,6 @@
 #include <cstring>
 #include <sstream>
 
-#include "stalloc/indexed.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -112,29 +111,9 @@ INSTANTIATE_TEST_SUITE_P(
                                  [](Stalloc<16, 4>& h) { poke_header(h, 6, 0, 0); }},
                       Corruption{"free chunk runs past the end of the arena",
                                  [](Stalloc<16, 4>& h) { poke_header(h, 6, 0, 11); }},
-                      // In the plain arena the base header's second field
-                      // is the finger (I7): 7 is inside the free chunk
-                      // [6+4], 4 is an allocation's start.
-                      Corruption{"the finger is not the start of a free chunk",
+                      Corruption{"base header holds neither 0 nor the full marker",
                                  [](Stalloc<16, 4>& h) { poke_base(h, 2, 7); }},
-                      Corruption{"the finger is not the start of a free chunk",
-                                 [](Stalloc<16, 4>& h) { poke_base(h, 2, 4); }},
                       Corruption{"free chunk index out of range",
                                  [](Stalloc<16, 4>& h) { poke_base(h, 40, 0); }}));
-
-// The indexed arena keeps no finger: its base header's second field is 0
-// or the full marker, and anything else is reported as such.
-TEST(Diagnostics, IndexedArenaBaseHeaderHoldsNoFinger) {
-  Stalloc<16, 4, stalloc::Indexed> heap;
-  void* a = heap.allocate_blocks(2, 1);
-  void* b = heap.allocate_blocks(2, 1);
-  heap.deallocate_blocks(a, 2);
-  ASSERT_TRUE(heap.check_invariants()) << dump(heap);
-  poke_base(heap, 0, 4);
-  const auto r = heap.check_invariants();
-  EXPECT_FALSE(r.ok);
-  EXPECT_STREQ(r.what, "base header holds neither 0 nor the full marker");
-  (void)b;
-}
 
 }  // namespace
