@@ -134,6 +134,18 @@ constexpr bool is_power_of_two(std::size_t x) noexcept {
   return x != 0 && (x & (x - 1)) == 0;
 }
 
+// Tells the optimiser that a precondition holds. Used where the unchecked
+// policies trust their caller (a freed pointer came from this arena):
+// without it GCC 12 follows impossible paths into the chunk index and warns
+// about out-of-bounds subscripts (-Warray-bounds).
+inline void assume(bool condition) noexcept {
+#if defined(__GNUC__)
+  if (!condition) __builtin_unreachable();
+#else
+  (void)condition;
+#endif
+}
+
 struct Header {
   std::uint16_t next;
   std::uint16_t size_code;
@@ -695,6 +707,8 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   void release(std::size_t at, std::size_t count) noexcept {
     if constexpr (Policy::checks) {
       if (at == kBadIndex || !head_is_valid()) return;
+    } else {
+      detail::assume(at < L);
     }
     if (is_oom()) {
       detail::poison(base() + at * B, count * B);
