@@ -13,6 +13,7 @@
 #include "workloads/large.hpp"
 #include "workloads/size_mix.hpp"
 #include "workloads/small_objects.hpp"
+#include "workloads/stack_order.hpp"
 
 namespace {
 
@@ -47,6 +48,35 @@ TEST(SmallObjects, SizesLiveSetAndMostlyLastInFirstOut) {
   // Nine frees in ten take the newest object; the random tenth sometimes does too.
   EXPECT_GT(lifo_frees * 100, frees * 88);
   EXPECT_LT(lifo_frees * 100, frees * 99);
+}
+
+TEST(StackOrder, EveryFreeIsTheNewestLiveObjectWithSmallObjectsSizes) {
+  workloads::StackOrder w{Options{}, {}};
+  RecordingAllocator a;
+  w.run(a, 0);
+  ASSERT_EQ(a.log.size(), workloads::StackOrder::kRequestsPerRound);
+  std::vector<void*> live;
+  std::size_t peak_live = 0, frees = 0;
+  for (const Request& r : a.log) {
+    if (r.kind == Request::kAllocate) {
+      EXPECT_GE(r.size, 8u);
+      EXPECT_LE(r.size, 64u);
+      live.push_back(r.p);
+      peak_live = std::max(peak_live, live.size());
+    } else {
+      ASSERT_EQ(r.kind, Request::kFree);
+      ASSERT_FALSE(live.empty());
+      EXPECT_EQ(r.p, live.back()) << "free " << frees << " is not the newest live object";
+      live.pop_back();
+      ++frees;
+    }
+  }
+  EXPECT_TRUE(live.empty());
+  EXPECT_EQ(frees, workloads::StackOrder::kRequestsPerRound / 2);
+  EXPECT_GE(peak_live, workloads::StackOrder::kTargetLive);
+  // A different request stream from small-objects for the same seed.
+  workloads::SmallObjects small{Options{}, {}};
+  EXPECT_NE(w.request_checksum(), small.request_checksum());
 }
 
 TEST(SizeMix, MostRequestsSmallWithATailToTensOfKiB) {

@@ -9,6 +9,10 @@
 // One round is a fixed stream of kRequestsPerRound requests that starts and
 // ends with nothing live. The stream is generated from the seed in the
 // constructor; run() only reads it.
+//
+// The same generator with every free taken from the top of the stack is the
+// stack-order workload (stack_order.hpp); the Shape parameter names the
+// workload and sets the share of last-in first-out frees.
 #pragma once
 
 #include <algorithm>
@@ -26,25 +30,30 @@
 
 namespace workloads {
 
-class SmallObjects {
- public:
-  static constexpr std::size_t kRequestsPerRound = 4096;  // allocations + frees
-  static constexpr std::size_t kTargetLive = 48;          // the walk drifts around it
-  static constexpr std::size_t kMaxLive = 256;            // hard cap of the live set
-  static constexpr std::size_t kAlign = 8;
-  static constexpr std::uint32_t kLifoPerMille = 900;
-  static constexpr bool exceeds_arena_on_purpose = false;
-
+struct SmallObjectsShape {
   // Peak live set is at most 256 x 64 B = 16 KiB (in practice about 5 KiB);
   // the 64 KiB arena leaves room for any first-fit fragmentation.
   static constexpr Info info{
       "small-objects",
       "8-64 B objects, small mostly-LIFO live set (parser/interpreter); 4096 requests/round",
       ArenaHint{8192, 8}, false};
+  static constexpr std::uint32_t kLifoPerMille = 900;
+};
+
+template <class Shape>
+class BasicSmallObjects {
+ public:
+  static constexpr std::size_t kRequestsPerRound = 4096;  // allocations + frees
+  static constexpr std::size_t kTargetLive = 48;          // the walk drifts around it
+  static constexpr std::size_t kMaxLive = 256;            // hard cap of the live set
+  static constexpr std::size_t kAlign = 8;
+  static constexpr std::uint32_t kLifoPerMille = Shape::kLifoPerMille;
+  static constexpr bool exceeds_arena_on_purpose = false;
+  static constexpr Info info = Shape::info;
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 
-  SmallObjects(const Options& options, const Point&) : pattern_(options.check) {
+  BasicSmallObjects(const Options& options, const Point&) : pattern_(options.check) {
     generate(options.seed);
   }
 
@@ -161,6 +170,7 @@ class SmallObjects {
   std::uint64_t checksum_ = 0;
 };
 
+using SmallObjects = BasicSmallObjects<SmallObjectsShape>;
 static_assert(Workload<SmallObjects>);
 
 }  // namespace workloads

@@ -16,6 +16,7 @@
 #include "workloads/realloc_growth.hpp"
 #include "workloads/size_mix.hpp"
 #include "workloads/small_objects.hpp"
+#include "workloads/stack_order.hpp"
 #include "workloads/threaded.hpp"
 
 namespace workloads {
@@ -23,7 +24,7 @@ namespace workloads {
 // In the order `--list` shows them: the headline, the crate's examples, then
 // the standard stress patterns.
 using SyntheticWorkloads = std::tuple<                        //
-    SmallObjects,                                             //
+    SmallObjects, StackOrder,                                 //
     FastVectors, LocalAlloc, LocalString, Chained, Threaded,  //
     RandomFree, ReallocGrowth, SizeMix, Larson, ProducerConsumer, CacheScratch, Large>;
 
