@@ -29,6 +29,8 @@ struct Config {
   double instrumented_time_s = 0.3;
   std::uint64_t seed = 42;
   bool quick = false;
+  // One worker per repetition, round-robin over the entries (see --help).
+  bool interleave = false;
   std::string out;  // empty: results/<workloads>-<time>.json
   Format format = Format::table;
   bool list = false;
@@ -38,6 +40,7 @@ struct Config {
   bool worker = false;
   bool probe = false;
   std::size_t point_index = 0;
+  bool timing_only = false;  // skip the instrumented and check passes
 };
 
 // Defaults that depend on --quick (Google Benchmark repetitions and minimum

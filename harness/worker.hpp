@@ -23,6 +23,7 @@ struct WorkerRequest {
   double instrumented_time_s = 0.3;  // budget of the instrumented pass
   std::uint64_t seed = 42;
   bool quick = false;
+  bool timing_only = false;  // an --interleave repetition after the first: timing only
 };
 
 // Runs the entry and returns its fields of the result schema (arena,

@@ -117,6 +117,10 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
       ->check(CLI::NonNegativeNumber)
       ->type_name("N");
   app.add_flag("-q,--quick", config.quick, "Short run for CI: small workloads, few repetitions");
+  app.add_flag("--interleave", config.interleave,
+               "Run the repetitions round-robin: every entry once, then every entry again, each "
+               "in its own worker, so a slow phase of a shared machine hits all allocators alike "
+               "(slower: one process per repetition)");
   app.add_option("-o,--out", config.out,
                  "Write the JSON results here (default: results/<workloads>-<UTC time>.json)")
       ->type_name("FILE");
@@ -129,6 +133,7 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   app.add_flag("--worker-probe", config.probe)->group("");
   app.add_option("--point-index", config.point_index)->group("");
   app.add_option("--instrumented-time", config.instrumented_time_s)->group("");
+  app.add_flag("--timing-only", config.timing_only)->group("");
 
   auto fail = [&](const std::string& message) {
     err << "stalloc-bench: error: " << message << " (see --help)\n";

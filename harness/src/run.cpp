@@ -21,6 +21,7 @@
 #include "preload.hpp"
 #include "report.hpp"
 #include "spawn.hpp"
+#include "statistics.hpp"
 
 namespace harness {
 namespace {
@@ -149,6 +150,23 @@ json entry_skeleton(const PlannedEntry& p) {
           {"peak_rss_bytes", nullptr}};
 }
 
+// --interleave: appends a worker's single repetition to an entry's timing and
+// recomputes the summary over all of them.
+void add_repetition(json& timing, const json& more) {
+  std::vector<double> ns = timing["ns_per_op"].get<std::vector<double>>();
+  for (const json& x : more["ns_per_op"]) ns.push_back(x.get<double>());
+  for (const json& x : more["ops_per_repetition"]) timing["ops_per_repetition"].push_back(x);
+  const Summary s = summarize(ns);
+  timing["repetitions"] = ns.size();
+  timing["ns_per_op"] = ns;
+  timing["ns_per_op_median"] = s.median;
+  timing["ns_per_op_mean"] = s.mean;
+  timing["ns_per_op_min"] = s.min;
+  timing["ns_per_op_max"] = s.max;
+  timing["ns_per_op_cv"] = s.cv;
+  timing["ops_per_second"] = s.median > 0 ? 1e9 / s.median : 0.0;
+}
+
 std::string fmt_seconds(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.0f s", s);
@@ -261,6 +279,7 @@ int run_benchmarks(const Config& config) {
   context["seed"] = config.seed;
   context["quick"] = config.quick;
   context["repetitions"] = config.repetitions;
+  context["interleaved"] = config.interleave;
   context["min_time_s"] = config.min_time_s;
   context["threads"] = threads_list;
   context["interrupted"] = false;
@@ -269,25 +288,40 @@ int run_benchmarks(const Config& config) {
   for (const std::string& name : config.allocators)
     document["allocators"].push_back(allocator_json(*find_allocator(name), availability.at(name)));
 
-  // The run.
+  // The run. Normally one worker per entry runs all its repetitions. With
+  // --interleave there are `repetitions` passes over the plan, one repetition
+  // per worker: the first pass measures everything (instrumented and check
+  // passes too), the later ones time only and add their repetition.
   const bool progress = ::isatty(STDERR_FILENO) == 1;
+  const int passes = config.interleave ? config.repetitions : 1;
+  const int repetitions_per_worker = config.interleave ? 1 : config.repetitions;
   std::size_t to_run = 0;
   for (const PlannedEntry& p : plan) to_run += p.status.empty();
-  std::size_t done = 0;
   bool any_failed = false;
-  json entries = json::array();
-  for (PlannedEntry& p : plan) {
-    if (p.status.empty() && interrupted()) {
-      p.status = "interrupted";
-      p.reason = "the run was interrupted before this entry";
-    }
-    json e = entry_skeleton(p);
-    if (p.status.empty()) {
+  std::vector<json> results;
+  results.reserve(plan.size());
+  for (const PlannedEntry& p : plan) results.push_back(entry_skeleton(p));
+  for (int pass = 0; pass < passes; ++pass) {
+    std::size_t done = 0;
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+      PlannedEntry& p = plan[i];
+      json& e = results[i];
+      if (!p.status.empty() || e["status"] != "ok") continue;
+      if (interrupted()) {
+        // A later pass keeps the repetitions already measured.
+        if (pass == 0) {
+          e["status"] = "interrupted";
+          e["reason"] = "the run was interrupted before this entry";
+        }
+        continue;
+      }
       ++done;
       if (progress) {
         const double elapsed =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        std::cerr << "\r\x1b[K[" << done << "/" << to_run << "] " << p.spec.text() << " "
+        std::cerr << "\r\x1b[K";
+        if (passes > 1) std::cerr << "pass " << pass + 1 << "/" << passes << " ";
+        std::cerr << "[" << done << "/" << to_run << "] " << p.spec.text() << " "
                   << p.point.label() << " " << p.allocator->name << " x" << p.threads << "  ("
                   << fmt_seconds(elapsed) << ")" << std::flush;
       }
@@ -302,7 +336,7 @@ int run_benchmarks(const Config& config) {
                                        "--threads",
                                        std::to_string(p.threads),
                                        "--repetitions",
-                                       std::to_string(config.repetitions),
+                                       std::to_string(repetitions_per_worker),
                                        "--min-time",
                                        std::to_string(config.min_time_s),
                                        "--instrumented-time",
@@ -310,24 +344,34 @@ int run_benchmarks(const Config& config) {
                                        "--seed",
                                        std::to_string(config.seed)};
       if (config.quick) args.push_back("--quick");
+      if (pass > 0) args.push_back("--timing-only");
       const WorkerOutcome outcome = run_worker(args, availability.at(p.allocator->name).library);
       if (outcome.status == WorkerOutcome::Status::ok) {
-        for (const auto& [key, value] : outcome.result.items()) e[key] = value;
-        if (e["corruptions"].is_number() && e["corruptions"].get<std::uint64_t>() > 0)
-          any_failed = true;
+        if (pass == 0) {
+          for (const auto& [key, value] : outcome.result.items()) e[key] = value;
+          if (e["corruptions"].is_number() && e["corruptions"].get<std::uint64_t>() > 0)
+            any_failed = true;
+        } else {
+          add_repetition(e["timing"], outcome.result["timing"]);
+        }
       } else if (outcome.status == WorkerOutcome::Status::interrupted) {
-        e["status"] = "interrupted";
-        e["reason"] = "interrupted while running";
+        if (pass == 0) {
+          e["status"] = "interrupted";
+          e["reason"] = "interrupted while running";
+        }
       } else {
         e["status"] = "failed";
-        e["reason"] = outcome.error;
+        e["reason"] = pass == 0 ? outcome.error
+                                : "repetition " + std::to_string(pass + 1) + ": " + outcome.error;
+        e["timing"] = nullptr;
         any_failed = true;
         std::cerr << (progress ? "\n" : "") << "stalloc-bench: " << p.spec.text() << " / "
                   << p.allocator->name << " x" << p.threads << " failed: " << outcome.error << "\n";
       }
     }
-    entries.push_back(std::move(e));
   }
+  json entries = json::array();
+  for (json& e : results) entries.push_back(std::move(e));
   if (progress) std::cerr << "\r\x1b[K" << std::flush;
 
   fill_ratios(entries);

@@ -42,6 +42,7 @@ int worker_main(const Config& config) {
       r.instrumented_time_s = config.instrumented_time_s;
       r.seed = config.seed;
       r.quick = config.quick;
+      r.timing_only = config.timing_only;
       result = run_worker_entry(r);
     }
   } catch (const std::exception& e) {

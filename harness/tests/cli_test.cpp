@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "catalog.hpp"
 #include "cli.hpp"
 #include "run_command.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -172,6 +175,41 @@ TEST(CliProcess, ListShowsEveryWorkloadAndAllocator) {
     EXPECT_NE(list.out.find(w.name), std::string::npos) << w.name;
   for (const auto& a : harness::allocator_catalog())
     EXPECT_NE(list.out.find(a.name), std::string::npos) << a.name;
+}
+
+// --interleave: the repetitions run round-robin, one worker each; every entry
+// still ends with all of them, its summary over all of them, and the first
+// pass's instrumented and check results.
+TEST(CliProcess, InterleavedRepetitionsAddUpPerEntry) {
+  EXPECT_TRUE(parse({"--workload", "small-objects", "--interleave"}).config.interleave);
+  EXPECT_FALSE(parse({"--workload", "small-objects"}).config.interleave);
+
+  const std::string out = ::testing::TempDir() + "interleave.json";
+  const auto run = run_command({STALLOC_BENCH_EXE, "--workload", "local-string,stack-order",
+                                "--allocator", "stalloc,system", "--quick", "--repetitions", "3",
+                                "--min-time", "0.001", "--interleave", "--format", "csv", "--out",
+                                out});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::ifstream in(out);
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc["context"]["interleaved"], true);
+  EXPECT_EQ(doc["context"]["repetitions"], 3);
+  ASSERT_EQ(doc["entries"].size(), 4u);
+  for (const auto& e : doc["entries"]) {
+    ASSERT_EQ(e["status"], "ok") << e.dump();
+    const auto& t = e["timing"];
+    EXPECT_EQ(t["repetitions"], 3);
+    ASSERT_EQ(t["ns_per_op"].size(), 3u);
+    EXPECT_EQ(t["ops_per_repetition"].size(), 3u);
+    std::vector<double> ns = t["ns_per_op"].get<std::vector<double>>();
+    std::sort(ns.begin(), ns.end());
+    EXPECT_DOUBLE_EQ(t["ns_per_op_median"].get<double>(), ns[1]);
+    EXPECT_DOUBLE_EQ(t["ns_per_op_min"].get<double>(), ns[0]);
+    EXPECT_DOUBLE_EQ(t["ns_per_op_max"].get<double>(), ns[2]);
+    EXPECT_TRUE(e["instrumented"].is_object()) << "the first pass measures everything";
+    EXPECT_EQ(e["corruptions"], 0);
+    EXPECT_TRUE(t["ratio_to_system"].is_number());
+  }
 }
 
 }  // namespace
