@@ -31,6 +31,7 @@
 #include "memory_probe.hpp"
 #include "statistics.hpp"
 #include "tick_clock.hpp"
+#include "timing_summary.hpp"
 #include "worker.hpp"
 
 namespace harness {
@@ -235,18 +236,10 @@ nlohmann::json timed_pass(const WorkerRequest& r, const workloads::Point& point)
     ops_per_rep.push_back(static_cast<std::uint64_t>(ops));
     ns_per_op.push_back(run.real_accumulated_time * 1e9 / ops);
   }
-  const Summary s = summarize(ns_per_op);
   nlohmann::json j;
-  j["repetitions"] = ns_per_op.size();
   j["iterations"] = reporter.repetitions.front().iterations;
   j["ops_per_repetition"] = ops_per_rep;
-  j["ns_per_op"] = ns_per_op;
-  j["ns_per_op_median"] = s.median;
-  j["ns_per_op_mean"] = s.mean;
-  j["ns_per_op_min"] = s.min;
-  j["ns_per_op_max"] = s.max;
-  j["ns_per_op_cv"] = s.cv;
-  j["ops_per_second"] = s.median > 0 ? 1e9 / s.median : 0.0;
+  write_timing_summary(j, ns_per_op);
   j["ratio_to_system"] = nullptr;  // filled in by the parent, which sees every entry
   j["speedup_vs_system"] = nullptr;
   return j;

@@ -21,7 +21,7 @@
 #include "preload.hpp"
 #include "report.hpp"
 #include "spawn.hpp"
-#include "statistics.hpp"
+#include "timing_summary.hpp"
 
 namespace harness {
 namespace {
@@ -156,15 +156,7 @@ void add_repetition(json& timing, const json& more) {
   std::vector<double> ns = timing["ns_per_op"].get<std::vector<double>>();
   for (const json& x : more["ns_per_op"]) ns.push_back(x.get<double>());
   for (const json& x : more["ops_per_repetition"]) timing["ops_per_repetition"].push_back(x);
-  const Summary s = summarize(ns);
-  timing["repetitions"] = ns.size();
-  timing["ns_per_op"] = ns;
-  timing["ns_per_op_median"] = s.median;
-  timing["ns_per_op_mean"] = s.mean;
-  timing["ns_per_op_min"] = s.min;
-  timing["ns_per_op_max"] = s.max;
-  timing["ns_per_op_cv"] = s.cv;
-  timing["ops_per_second"] = s.median > 0 ? 1e9 / s.median : 0.0;
+  write_timing_summary(timing, ns);
 }
 
 std::string fmt_seconds(double s) {
@@ -321,9 +313,9 @@ int run_benchmarks(const Config& config) {
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         std::cerr << "\r\x1b[K";
         if (passes > 1) std::cerr << "pass " << pass + 1 << "/" << passes << " ";
-        std::cerr << "[" << done << "/" << to_run << "] " << p.spec.text() << " "
-                  << p.point.label() << " " << p.allocator->name << " x" << p.threads << "  ("
-                  << fmt_seconds(elapsed) << ")" << std::flush;
+        std::cerr << "[" << done << "/" << to_run << "] " << p.spec.text() << " " << p.point.label()
+                  << " " << p.allocator->name << " x" << p.threads << "  (" << fmt_seconds(elapsed)
+                  << ")" << std::flush;
       }
       std::vector<std::string> args = {"stalloc-bench",
                                        "--worker",

@@ -185,10 +185,10 @@ TEST(CliProcess, InterleavedRepetitionsAddUpPerEntry) {
   EXPECT_FALSE(parse({"--workload", "small-objects"}).config.interleave);
 
   const std::string out = ::testing::TempDir() + "interleave.json";
-  const auto run = run_command({STALLOC_BENCH_EXE, "--workload", "local-string,stack-order",
-                                "--allocator", "stalloc,system", "--quick", "--repetitions", "3",
-                                "--min-time", "0.001", "--interleave", "--format", "csv", "--out",
-                                out});
+  const auto run =
+      run_command({STALLOC_BENCH_EXE, "--workload", "local-string,stack-order", "--allocator",
+                   "stalloc,system", "--quick", "--repetitions", "3", "--min-time", "0.001",
+                   "--interleave", "--format", "csv", "--out", out});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::ifstream in(out);
   const nlohmann::json doc = nlohmann::json::parse(in);

@@ -21,33 +21,48 @@ using workloads::Options;
 using workloads::testing::RecordingAllocator;
 using workloads::testing::Request;
 
+// One round of small-objects or stack-order, replayed against its log.
+struct StackWalk {
+  std::size_t frees = 0, lifo_frees = 0, peak_live = 0, live_at_end = 0;
+  std::size_t smallest = ~std::size_t{0}, largest = 0;
+};
+
+StackWalk walk(const std::vector<Request>& log) {
+  StackWalk w;
+  std::vector<void*> live;  // in allocation order
+  for (const Request& r : log) {
+    if (r.kind == Request::kAllocate) {
+      w.smallest = std::min(w.smallest, r.size);
+      w.largest = std::max(w.largest, r.size);
+      live.push_back(r.p);
+      w.peak_live = std::max(w.peak_live, live.size());
+    } else {
+      EXPECT_EQ(r.kind, Request::kFree);
+      ++w.frees;
+      if (!live.empty() && live.back() == r.p) ++w.lifo_frees;
+      const auto it = std::find(live.begin(), live.end(), r.p);
+      EXPECT_NE(it, live.end()) << "free of an object that is not live";
+      if (it != live.end()) live.erase(it);
+    }
+  }
+  w.live_at_end = live.size();
+  return w;
+}
+
 TEST(SmallObjects, SizesLiveSetAndMostlyLastInFirstOut) {
   workloads::SmallObjects w{Options{}, {}};
   RecordingAllocator a;
   w.run(a, 0);
   ASSERT_EQ(a.log.size(), workloads::SmallObjects::kRequestsPerRound);
-
-  std::vector<void*> live;  // in allocation order
-  std::size_t frees = 0, lifo_frees = 0, peak_live = 0;
-  for (const Request& r : a.log) {
-    if (r.kind == Request::kAllocate) {
-      EXPECT_GE(r.size, 8u);
-      EXPECT_LE(r.size, 64u);
-      live.push_back(r.p);
-      peak_live = std::max(peak_live, live.size());
-    } else {
-      ASSERT_EQ(r.kind, Request::kFree);
-      ++frees;
-      if (!live.empty() && live.back() == r.p) ++lifo_frees;
-      live.erase(std::find(live.begin(), live.end(), r.p));
-    }
-  }
-  EXPECT_TRUE(live.empty()) << "a round ends with nothing live";
-  EXPECT_LE(peak_live, workloads::SmallObjects::kMaxLive);
-  EXPECT_GE(peak_live, workloads::SmallObjects::kTargetLive);
+  const StackWalk s = walk(a.log);
+  EXPECT_GE(s.smallest, 8u);
+  EXPECT_LE(s.largest, 64u);
+  EXPECT_EQ(s.live_at_end, 0u) << "a round ends with nothing live";
+  EXPECT_LE(s.peak_live, workloads::SmallObjects::kMaxLive);
+  EXPECT_GE(s.peak_live, workloads::SmallObjects::kTargetLive);
   // Nine frees in ten take the newest object; the random tenth sometimes does too.
-  EXPECT_GT(lifo_frees * 100, frees * 88);
-  EXPECT_LT(lifo_frees * 100, frees * 99);
+  EXPECT_GT(s.lifo_frees * 100, s.frees * 88);
+  EXPECT_LT(s.lifo_frees * 100, s.frees * 99);
 }
 
 TEST(StackOrder, EveryFreeIsTheNewestLiveObjectWithSmallObjectsSizes) {
@@ -55,25 +70,13 @@ TEST(StackOrder, EveryFreeIsTheNewestLiveObjectWithSmallObjectsSizes) {
   RecordingAllocator a;
   w.run(a, 0);
   ASSERT_EQ(a.log.size(), workloads::StackOrder::kRequestsPerRound);
-  std::vector<void*> live;
-  std::size_t peak_live = 0, frees = 0;
-  for (const Request& r : a.log) {
-    if (r.kind == Request::kAllocate) {
-      EXPECT_GE(r.size, 8u);
-      EXPECT_LE(r.size, 64u);
-      live.push_back(r.p);
-      peak_live = std::max(peak_live, live.size());
-    } else {
-      ASSERT_EQ(r.kind, Request::kFree);
-      ASSERT_FALSE(live.empty());
-      EXPECT_EQ(r.p, live.back()) << "free " << frees << " is not the newest live object";
-      live.pop_back();
-      ++frees;
-    }
-  }
-  EXPECT_TRUE(live.empty());
-  EXPECT_EQ(frees, workloads::StackOrder::kRequestsPerRound / 2);
-  EXPECT_GE(peak_live, workloads::StackOrder::kTargetLive);
+  const StackWalk s = walk(a.log);
+  EXPECT_GE(s.smallest, 8u);
+  EXPECT_LE(s.largest, 64u);
+  EXPECT_EQ(s.live_at_end, 0u);
+  EXPECT_EQ(s.frees, workloads::StackOrder::kRequestsPerRound / 2);
+  EXPECT_EQ(s.lifo_frees, s.frees) << "every free takes the newest live object";
+  EXPECT_GE(s.peak_live, workloads::StackOrder::kTargetLive);
   // A different request stream from small-objects for the same seed.
   workloads::SmallObjects small{Options{}, {}};
   EXPECT_NE(w.request_checksum(), small.request_checksum());
