@@ -3,7 +3,9 @@
 // foreign and misaligned pointers, sizes past the end). Each misuse must be
 // reported exactly when the model says it is detectable, with the arena
 // unchanged; valid operations must never be reported.
-//   input[0]   configuration and alignment phase;  input[1..]  operations
+//   input[0]   bits 0-1 the shape, bit 2 the policy (0 Hardened, over
+//              QuickFit; 1 HardenedFirstFit), bits 4-7 the alignment phase
+//   input[1..] operations
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -14,9 +16,9 @@
 
 namespace {
 
-template <std::size_t L, std::size_t B>
-int run(stalloc_test::ByteSource& in, std::size_t shift) {
-  stalloc_test::Differential<L, B, stalloc::Hardened> diff(shift);
+template <std::size_t L, std::size_t B, class Policy>
+int run_policy(stalloc_test::ByteSource& in, std::size_t shift) {
+  stalloc_test::Differential<L, B, Policy> diff(shift);
   std::string error;
   while (error.empty() && !in.exhausted() && diff.ops() < 2000) error = diff.step(in);
   if (error.empty()) {
@@ -24,10 +26,19 @@ int run(stalloc_test::ByteSource& in, std::size_t shift) {
     error = diff.free_all(order);
   }
   if (!error.empty()) {
-    std::fprintf(stderr, "HardenedStalloc<%zu, %zu>: %s\n", L, B, error.c_str());
+    std::fprintf(stderr, "Stalloc<%zu, %zu, %s>: %s\n", L, B,
+                 Policy::quick_lists > 0 ? "Hardened" : "HardenedFirstFit", error.c_str());
     std::abort();
   }
   return 0;
+}
+
+bool first_fit = false;
+
+template <std::size_t L, std::size_t B>
+int run(stalloc_test::ByteSource& in, std::size_t shift) {
+  return first_fit ? run_policy<L, B, stalloc::HardenedFirstFit>(in, shift)
+                   : run_policy<L, B, stalloc::Hardened>(in, shift);
 }
 
 }  // namespace
@@ -36,6 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 2) return 0;
   stalloc_test::ByteSource in(data + 1, size - 1);
   const std::size_t shift = data[0] >> 4;
+  first_fit = (data[0] & 0x4) != 0;
   switch (data[0] & 0x3) {
     case 0:
       return run<1, 4>(in, shift);

@@ -2,7 +2,9 @@
 // (byte and block APIs, odd sizes and alignments, grow, shrink, grow_up_to,
 // clear, free in any order) on one of several Stalloc configurations and on
 // the reference model; any disagreement aborts with a description.
-//   input[0]      configuration (and alignment phase of the arena)
+//   input[0]      configuration: bits 0-2 the shape, bit 3 the policy
+//                 (0 QuickFit, the default; 1 FirstFit, the crate's), bits
+//                 4-7 the alignment phase of the arena
 //   input[1..]    the operations (see differential_driver.hpp)
 #include <cstddef>
 #include <cstdint>
@@ -16,9 +18,9 @@ namespace {
 
 constexpr std::size_t kMaxOpsPerInput = 2000;
 
-template <std::size_t L, std::size_t B>
-int run(stalloc_test::ByteSource& in, std::size_t shift) {
-  stalloc_test::Differential<L, B> diff(shift);
+template <std::size_t L, std::size_t B, class Policy>
+int run_policy(stalloc_test::ByteSource& in, std::size_t shift) {
+  stalloc_test::Differential<L, B, Policy> diff(shift);
   std::string error;
   while (error.empty() && !in.exhausted() && diff.ops() < kMaxOpsPerInput) error = diff.step(in);
   if (error.empty()) error = diff.check_all_contents();
@@ -27,10 +29,19 @@ int run(stalloc_test::ByteSource& in, std::size_t shift) {
     error = diff.free_all(order);
   }
   if (!error.empty()) {
-    std::fprintf(stderr, "Stalloc<%zu, %zu> disagrees with the model: %s\n", L, B, error.c_str());
+    std::fprintf(stderr, "Stalloc<%zu, %zu, %s> disagrees with the model: %s\n", L, B,
+                 Policy::quick_lists > 0 ? "QuickFit" : "FirstFit", error.c_str());
     std::abort();
   }
   return 0;
+}
+
+bool first_fit = false;
+
+template <std::size_t L, std::size_t B>
+int run(stalloc_test::ByteSource& in, std::size_t shift) {
+  return first_fit ? run_policy<L, B, stalloc::FirstFit>(in, shift)
+                   : run_policy<L, B, stalloc::QuickFit>(in, shift);
 }
 
 }  // namespace
@@ -39,6 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 2) return 0;
   stalloc_test::ByteSource in(data + 1, size - 1);
   const std::size_t shift = data[0] >> 4;
+  first_fit = (data[0] & 0x8) != 0;
   switch (data[0] & 0x7) {
     case 0:
       return run<1, 4>(in, shift);

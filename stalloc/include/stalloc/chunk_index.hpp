@@ -107,28 +107,13 @@ class ChunkIndex {
     return w * 64 + (63 - std::countl_zero(word(w)));
   }
 
-  // The first chunk start strictly after `block`, or kNone.
-  [[nodiscard]] std::size_t after(std::size_t block) const noexcept {
-    if (block + 1 >= L) return kNone;
-    std::size_t w = (block + 1) / 64;
-    const std::uint64_t above = word(w) & (~std::uint64_t{0} << ((block + 1) % 64));
-    if (above != 0) return w * 64 + std::countr_zero(above);
-    ++w;
-    if (w >= kWords) return kNone;
-    std::size_t g = w / 64;
-    std::uint64_t s = summary(g) & (~std::uint64_t{0} << (w % 64));
-    while (s == 0) {
-      if (++g >= kGroups) return kNone;
-      s = summary(g);
-    }
-    w = g * 64 + std::countr_zero(s);
-    return w * 64 + std::countr_zero(word(w));
-  }
-
-  // The first chunk (lowest start) whose length, as told by length_of(start),
-  // is at least `count`; kNone if there is none. Lowers stale caps it meets.
-  template <class LengthOf>
-  [[nodiscard]] std::size_t first_fit(std::size_t count, LengthOf&& length_of) noexcept {
+  // The first chunk (lowest start) for which fits(start, length) holds, where
+  // length is length_of(start); kNone if there is none. Only chunks whose cap
+  // reaches `count` are looked at, so fits() must imply length >= count.
+  // Lowers stale caps it meets.
+  template <class LengthOf, class Fits>
+  [[nodiscard]] std::size_t first_fit(std::size_t count, LengthOf&& length_of,
+                                      Fits&& fits) noexcept {
     for (std::size_t g = 0; g < kGroups; ++g) {
       if (cap(group_cap_[g]) < count) continue;
       std::size_t group_true = 0;  // the group's true cap, if no fit is found
@@ -138,9 +123,9 @@ class ChunkIndex {
         if (word_bound >= count) {
           std::size_t word_true = 0;
           for (std::uint64_t bits = word(w); bits != 0; bits &= bits - 1) {
-            const std::size_t start = w * 64 + std::countr_zero(bits);
+            const std::size_t start = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
             const std::size_t len = length_of(start);
-            if (len >= count) return start;
+            if (len >= count && fits(start, len)) return start;
             if (len > word_true) word_true = len;
           }
           word_cap_[w] = code(word_true);

@@ -31,8 +31,9 @@
 //   (e.g. 128 bytes for L = 1000, i.e. 3.2% of a Stalloc<1000, 4>;
 //   8 KiB for L = 65535), and nothing per allocation.
 //   sizeof(SizedStalloc<L, B>) == sizeof(Stalloc<L, B>) + 8 * ceil(L / 64),
-//   plus 4 bytes of padding when B == 4 (the bitmap's 64-bit words start on
-//   an 8-byte boundary), e.g. 4004 + 128 + 4 = 4136 bytes for L = 1000, B = 4.
+//   plus 4 bytes of padding for a 4-aligned arena (FirstFit with B == 4: the
+//   bitmap's 64-bit words start on an 8-byte boundary), e.g. 4216 + 128 =
+//   4344 bytes for Stalloc<1000, 4> (QuickFit), 4004 + 4 + 128 for FirstFit.
 //
 // Alignment of plain operator new(n): the largest power of two <= n, capped
 // at __STDCPP_DEFAULT_NEW_ALIGNMENT__ (16). No object of size <= n can need
@@ -57,6 +58,7 @@
 
 #include "stalloc/allocator.hpp"
 #include "stalloc/chain.hpp"
+#include "stalloc/size_limited.hpp"
 #include "stalloc/stalloc.hpp"
 #include "stalloc/sync.hpp"
 #include "stalloc/system.hpp"
@@ -65,7 +67,7 @@ namespace stalloc {
 
 // A Stalloc that can find the size of its own allocations (see above).
 // Same byte API, plus allocation_size(p) and deallocate_unsized(p, align).
-template <std::size_t L, std::size_t B, class Policy = Unchecked>
+template <std::size_t L, std::size_t B, class Policy = QuickFit>
 class SizedStalloc {
  public:
   static constexpr std::size_t block_count = L;
@@ -219,11 +221,14 @@ class SizedStalloc {
     return true;
   }
 
+  // Free blocks are those of the free list and those waiting on quick lists.
   bool overlaps_free_chunk(std::size_t first, std::size_t last) const noexcept {
     bool overlap = false;
-    arena_.for_each_free_chunk([&](std::size_t start, std::size_t len) {
+    const auto check = [&](std::size_t start, std::size_t len) {
       if (start <= last && first < start + len) overlap = true;
-    });
+    };
+    arena_.for_each_free_chunk(check);
+    arena_.for_each_quick_entry(check);
     return overlap;
   }
 
@@ -249,7 +254,8 @@ template <class T>
 struct global_arena {
   static_assert(sizeof(T) == 0,
                 "STALLOC_GLOBAL_ALLOCATOR: the arena must be a Stalloc, UnsafeStalloc, "
-                "SyncStalloc, System, or an AllocChain of those (links held by value)");
+                "SyncStalloc, System, a SizeLimited of those, or an AllocChain of those (links "
+                "held by value)");
 };
 template <class T>
 using global_arena_t = typename global_arena<T>::type;
@@ -273,6 +279,10 @@ struct global_arena<Synchronized<A, Lock>> {
 template <class A>
 struct global_arena<Unsynchronized<A>> {
   using type = Unsynchronized<global_arena_t<A>>;
+};
+template <std::size_t MaxBytes, class A>
+struct global_arena<SizeLimited<MaxBytes, A>> {
+  using type = SizeLimited<MaxBytes, global_arena_t<A>>;
 };
 template <class A, class B>
 struct global_arena<AllocChain<A, B>> {

@@ -3,9 +3,12 @@
 //   stalloc::HardenedStalloc<L, B>   ==   stalloc::Stalloc<L, B, stalloc::Hardened>
 //
 // Detects, before changing anything:
-//   - double free: the freed range overlaps a free chunk. Free already walks
-//     to the chunks on either side of the range, so this check is exact and
-//     costs no extra walk; the same holds for grow/shrink of a freed range;
+//   - double free: the freed range overlaps a free chunk or an allocation
+//     waiting on a quick list (found through the index and the quick marks,
+//     or, for HardenedFirstFit, on the walk free already makes); the same
+//     holds for grow/shrink of a freed range;
+//   - a quick-list entry whose header changed after it was freed (popped or
+//     flushed with the wrong count, an unmarked block, a link out of range);
 //   - a pointer that is not from the arena, or not at a block boundary;
 //   - a size of zero blocks, or one that runs past the end of the arena (the
 //     design keeps no per-allocation header, so a wrong size is caught only
@@ -65,10 +68,26 @@ inline MisuseHandler set_misuse_handler(MisuseHandler handler) noexcept {
   return detail::misuse_handler.load(std::memory_order_acquire);
 }
 
-// The checking policy.
+// The checking policy over the default design (QuickFit): quick lists with
+// a mark bit per block on each entry's first block (8 * ceil(L / 64) bytes),
+// so that a double free of an allocation that waits on a quick list is found
+// by a word scan, and popped or flushed entries are checked for corruption.
 struct Hardened {
   static constexpr bool checks = true;
+  static constexpr bool indexed = true;
+  static constexpr std::size_t quick_lists = QuickFit::quick_lists;
   // Out of line of the hot path: misuse is the rare case.
+  [[gnu::cold, gnu::noinline]] static void report(const MisuseReport& r) noexcept {
+    misuse_handler()(r);
+  }
+};
+
+// The checking policy over the crate's algorithm (FirstFit): the footprint
+// stays L*B + 4; every check rides on the free-list walk.
+struct HardenedFirstFit {
+  static constexpr bool checks = true;
+  static constexpr bool indexed = false;
+  static constexpr std::size_t quick_lists = 0;
   [[gnu::cold, gnu::noinline]] static void report(const MisuseReport& r) noexcept {
     misuse_handler()(r);
   }

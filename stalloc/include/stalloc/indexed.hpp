@@ -23,6 +23,7 @@ namespace stalloc {
 struct Indexed {
   static constexpr bool checks = false;
   static constexpr bool indexed = true;
+  static constexpr std::size_t quick_lists = 0;
   static void report(const MisuseReport&) noexcept {}
 };
 

@@ -14,9 +14,11 @@ namespace {
 static_assert(stalloc::SizedStalloc<1000, 4>::bitmap_bytes == 128);
 static_assert(stalloc::SizedStalloc<64, 8>::bitmap_bytes == 8);
 static_assert(stalloc::SizedStalloc<65535, 16>::bitmap_bytes == 8192);
-static_assert(sizeof(stalloc::SizedStalloc<1000, 4>) ==
-              sizeof(stalloc::Stalloc<1000, 4>) + 128 + 4);
-static_assert(sizeof(stalloc::SizedStalloc<1024, 8>) == 1024 * 8 + 8 + 128);
+// The default arena is 8-aligned (its index), so the bitmap adds exactly its
+// size; a 4-aligned FirstFit arena gets 4 bytes of padding before it.
+static_assert(sizeof(stalloc::SizedStalloc<1000, 4>) == sizeof(stalloc::Stalloc<1000, 4>) + 128);
+static_assert(sizeof(stalloc::SizedStalloc<1024, 8>) == sizeof(stalloc::Stalloc<1024, 8>) + 128);
+static_assert(sizeof(stalloc::SizedStalloc<1000, 4, stalloc::FirstFit>) == 1000 * 4 + 4 + 4 + 128);
 static_assert(
     std::is_same_v<
         stalloc::global_arena_t<stalloc::AllocChain<stalloc::SyncStalloc<8, 4>, stalloc::System>>,

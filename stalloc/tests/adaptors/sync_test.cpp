@@ -100,7 +100,8 @@ TEST(SyncStalloc, ConstinitGlobalsWorkAndHaveTheExactFootprint) {
   EXPECT_TRUE(sync_global.is_empty() && mutex_global.is_empty() && unsafe_global.is_empty());
   static_assert(sizeof(stalloc::UnsafeStalloc<1000, 4>) == sizeof(stalloc::Stalloc<1000, 4>));
   // The spinlock costs one byte, padded to the arena's alignment.
-  static_assert(sizeof(stalloc::SyncStalloc<1000, 4>) == 1000 * 4 + 4 + 4);
+  static_assert(sizeof(stalloc::SyncStalloc<1000, 4>) ==
+                sizeof(stalloc::Stalloc<1000, 4>) + alignof(stalloc::Stalloc<1000, 4>));
 }
 
 TEST(SpinLock, TryLockAndUnlock) {

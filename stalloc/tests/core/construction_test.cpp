@@ -12,7 +12,11 @@
 
 namespace {
 
-using stalloc::Stalloc;
+// These tests pin the crate's exact first-fit placement and footprint, so they
+// run on the FirstFit policy; QuickFit (the default) has quick_fit_test.cpp and
+// the differential test.
+template <std::size_t L, std::size_t B>
+using Stalloc = stalloc::Stalloc<L, B, stalloc::FirstFit>;
 
 // Footprint: L*B + 4, rounded up to the alignment B.
 static_assert(sizeof(Stalloc<1, 4>) == 8);

@@ -14,7 +14,11 @@
 
 namespace {
 
-using stalloc::Stalloc;
+// These tests pin the crate's exact first-fit placement and footprint, so they
+// run on the FirstFit policy; QuickFit (the default) has quick_fit_test.cpp and
+// the differential test.
+template <std::size_t L, std::size_t B>
+using Stalloc = stalloc::Stalloc<L, B, stalloc::FirstFit>;
 using stalloc_test::at;
 using stalloc_test::Chunks;
 using stalloc_test::free_chunks;

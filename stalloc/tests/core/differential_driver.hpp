@@ -100,7 +100,7 @@ struct MisuseLog {
   }
 };
 
-template <std::size_t L, std::size_t B, class Policy = stalloc::Unchecked>
+template <std::size_t L, std::size_t B, class Policy = stalloc::QuickFit>
 class Differential {
  public:
   using Arena = stalloc::Stalloc<L, B, Policy>;
@@ -116,7 +116,8 @@ class Differential {
       : raw_(static_cast<unsigned char*>(
             ::operator new (sizeof(Arena) + 8 * kStep, std::align_val_t{8 * kStep}))),
         arena_(new (raw_ + (shift % 8) * kStep) Arena()),
-        model_(L, B, reinterpret_cast<std::uintptr_t>(arena_->block_address(0))) {
+        model_(L, B, reinterpret_cast<std::uintptr_t>(arena_->block_address(0)),
+               Policy::quick_lists) {
     if constexpr (Policy::checks)
       previous_handler_ = stalloc::set_misuse_handler(&MisuseLog::record);
   }
@@ -208,8 +209,11 @@ class Differential {
     std::ostringstream os;
     os << "op #" << ops_ << " (" << op_name_ << "): " << what << "\n  arena: " << *arena_
        << "\n  model:";
-    model_.for_each_free_run(
+    model_.store().for_each_free_run(
         [&](std::size_t s, std::size_t n) { os << " [" << s << '+' << n << ']'; });
+    const auto& quick = model_.quick_lists();
+    for (std::size_t k = 1; k <= quick.size(); ++k)
+      for (std::size_t s : quick[k - 1]) os << " q" << k << '@' << s;
     return os.str();
   }
 
@@ -295,13 +299,14 @@ class Differential {
   static constexpr std::size_t npos = ReferenceModel::npos;
 
   // ---- predictions ------------------------------------------------------
-  // Where allocate_blocks(count, align) must land, or npos for nullptr.
-  std::size_t predict_blocks(std::size_t count, std::size_t align) const {
+  // Where allocate_blocks(count, align) must land, or npos for nullptr. The
+  // model's state moves as the arena's must (the range is marked live).
+  std::size_t predict_blocks(std::size_t count, std::size_t align) {
     if (count == 0 || count > L || !std::has_single_bit(align) || align > kMaxBlockAlign)
       return npos;
-    return model_.first_fit(count, align);
+    return model_.allocate(count, align);
   }
-  std::size_t predict_bytes(std::size_t size, std::size_t align) const {
+  std::size_t predict_bytes(std::size_t size, std::size_t align) {
     if (size > kCapacity || !std::has_single_bit(align)) return npos;
     return predict_blocks(blocks_for(size), byte_align_in_blocks(align));
   }
@@ -329,8 +334,6 @@ class Differential {
   }
 
   std::string add_live(void* p, std::size_t size, bool byte_api, std::size_t align) {
-    if (!model_.mark_used(index_of(p), blocks_for(size)))
-      return failure("returned range overlaps a live allocation");
     Live a{static_cast<unsigned char*>(p), size, byte_api, align, next_tag_++};
     fill(a.p, a.size, a.tag);
     live_.push_back(a);
@@ -346,7 +349,7 @@ class Differential {
     } else {
       arena_->deallocate_blocks(a.p, a.size / B);
     }
-    model_.mark_free(index_of(a.p), blocks_for(a.size));
+    if (!model_.free(index_of(a.p), blocks_for(a.size))) return failure("model: freed twice");
     remember_freed(a);
     live_[i] = live_.back();
     live_.pop_back();
@@ -477,7 +480,7 @@ class Differential {
       return {};
     }
     if (!grow && new_size == 0) {
-      model_.mark_free(at, old_count);
+      model_.free(at, old_count);
       live_[i] = live_.back();
       live_.pop_back();
       return check_dangling(q, align);
@@ -487,8 +490,8 @@ class Differential {
     if (aligned &&
         (new_count <= old_count || model_.free_run_at(at + old_count) >= new_count - old_count)) {
       if (q != a.p) return failure("resize should have stayed in place");
-      if (new_count > old_count) model_.mark_used(at + old_count, new_count - old_count);
-      if (new_count < old_count) model_.mark_free(at + new_count, old_count - new_count);
+      if (new_count > old_count) model_.take(at + old_count, new_count - old_count);
+      if (new_count < old_count) model_.free_tail(at + new_count, old_count - new_count);
     } else {
       const std::size_t predicted = predict_bytes(new_size, align);
       if (std::string e = expect_at(q, predicted, new_size, align); !e.empty()) return e;
@@ -496,8 +499,7 @@ class Differential {
         if (!contents_ok(a.p, a.size, a.tag)) return failure("failed move changed contents");
         return {};
       }
-      if (!model_.mark_used(predicted, new_count)) return failure("move target overlaps");
-      model_.mark_free(at, old_count);
+      if (!model_.free(at, old_count)) return failure("model: moved allocation was not live");
     }
     auto* p = static_cast<unsigned char*>(q);
     if (!contents_ok(p, a.size, a.tag, new_size))
@@ -523,7 +525,7 @@ class Differential {
         new_count <= old_count || model_.free_run_at(end) >= new_count - old_count;
     if (ok != expected) return failure("grow_in_place success disagrees with the model");
     if (ok && new_count > old_count) {
-      model_.mark_used(end, new_count - old_count);
+      model_.take(end, new_count - old_count);
       a.size = new_count * B;
       fill(a.p, a.size, a.tag);
     }
@@ -546,7 +548,7 @@ class Differential {
             : old_count + std::min(model_.free_run_at(end), new_count - old_count);
     if (got != expected) return failure("grow_up_to returned the wrong count");
     if (got > old_count) {
-      model_.mark_used(end, got - old_count);
+      model_.take(end, got - old_count);
       a.size = got * B;
       fill(a.p, a.size, a.tag);
     }
@@ -562,7 +564,7 @@ class Differential {
     const std::size_t old_count = a.size / B;
     const std::size_t new_count = 1 + in.next(old_count);
     arena_->shrink_in_place(a.p, old_count, new_count);
-    if (new_count < old_count) model_.mark_free(index_of(a.p) + new_count, old_count - new_count);
+    if (new_count < old_count) model_.free_tail(index_of(a.p) + new_count, old_count - new_count);
     if (!contents_ok(a.p, a.size, a.tag, new_count * B))
       return failure("shrink_in_place changed contents");
     a.size = new_count * B;
@@ -629,7 +631,7 @@ class Differential {
       // the call would be a legal-looking free of their memory: skipped).
       const Live a = freed_[in.next(freed_.size())];
       const std::size_t first = index_of(a.p);
-      if (model_.next_free(first) >= first + blocks_for(a.size)) return {};
+      if (!model_.any_free_in(first, blocks_for(a.size))) return {};
       if (a.byte_api) {
         arena_->deallocate(a.p, a.size, a.align);
       } else {
@@ -678,23 +680,48 @@ class Differential {
     std::size_t k = 0;
     std::vector<std::pair<std::size_t, std::size_t>>& runs = runs_;
     runs.clear();
-    model_.for_each_free_run([&](std::size_t s, std::size_t n) { runs.emplace_back(s, n); });
+    model_.store().for_each_free_run(
+        [&](std::size_t s, std::size_t n) { runs.emplace_back(s, n); });
     arena_->for_each_free_chunk([&](std::size_t s, std::size_t n) {
       same = same && k < runs.size() && runs[k] == std::make_pair(s, n);
       ++k;
     });
     if (!same || k != runs.size()) return failure("free chunks differ from the model");
+    // Quick lists, each from its most recently freed entry.
+    const auto& quick = model_.quick_lists();
+    std::size_t quick_blocks = 0;
+    std::size_t quick_entries = 0;
+    std::size_t list = 0;
+    std::size_t depth = 0;
+    bool same_quick = true;
+    arena_->for_each_quick_entry([&](std::size_t s, std::size_t count) {
+      if (count != list) {
+        list = count;
+        depth = 0;
+      }
+      const auto& q = quick[count - 1];
+      same_quick = same_quick && depth < q.size() && q[q.size() - 1 - depth] == s;
+      ++depth;
+      quick_blocks += count;
+      ++quick_entries;
+    });
+    std::size_t model_entries = 0;
+    for (const auto& q : quick) model_entries += q.size();
+    if (!same_quick || quick_entries != model_entries)
+      return failure("quick lists differ from the model");
     const stalloc::FreeListStats st = arena_->stats();
     if (st.free_blocks != model_.free_blocks()) return failure("stats().free_blocks is wrong");
     if (st.free_chunks != runs.size()) return failure("stats().free_chunks is wrong");
+    if (st.quick_blocks != quick_blocks || st.quick_entries != quick_entries)
+      return failure("stats() quick figures are wrong");
     if (arena_->is_oom() != (model_.free_blocks() == 0)) return failure("is_oom() is wrong");
-    if (arena_->is_empty() != (model_.free_blocks() == L)) return failure("is_empty() is wrong");
+    if (arena_->is_empty() != (model_.live_blocks() == 0)) return failure("is_empty() is wrong");
     return {};
   }
 
   unsigned char* raw_;
   Arena* arena_;
-  ReferenceModel model_;
+  ArenaModel model_;
   std::vector<Live> live_;
   std::vector<Live> freed_;  // recent frees, for provoked double frees
   stalloc::MisuseHandler previous_handler_ = nullptr;

@@ -1,4 +1,5 @@
-// Randomized differential test: Stalloc against the bitmap reference model,
+// Randomized differential test: Stalloc against the reference model
+// (reference_model.hpp: a bitmap, plus LIFO stacks for QuickFit),
 // over configurations from the smallest (L = 1, B = 4) to the largest index
 // space (L = 65535) and big blocks. Fixed seed; to explore further:
 //   STALLOC_DIFF_SEED=<n>  another seed
@@ -28,7 +29,7 @@ std::uint64_t env_or(const char* name, std::uint64_t fallback) {
 
 // Runs `ops` operations on Stalloc<L, B> (placed at each of several
 // alignment phases); stops at the first disagreement with the model.
-template <std::size_t L, std::size_t B, class Policy = stalloc::Unchecked>
+template <std::size_t L, std::size_t B, class Policy = stalloc::QuickFit>
 void run_differential(std::uint64_t default_ops) {
   const std::uint64_t seed = env_or("STALLOC_DIFF_SEED", 20261125);
   const std::uint64_t ops = env_or("STALLOC_DIFF_OPS", default_ops);
@@ -46,6 +47,7 @@ void run_differential(std::uint64_t default_ops) {
   }
 }
 
+// The default policy, QuickFit: quick lists in front of an indexed first fit.
 TEST(Differential, OneBlock) {
   run_differential<1, 4>(40'000);
 }
@@ -80,6 +82,41 @@ TEST(Differential, HugeBlocks3x1MiB) {
   run_differential<3, (std::size_t{1} << 20)>(10'000);
 }
 
+// The crate-exact policy: first fit over the address-ordered list.
+TEST(Differential, FirstFitOneBlock) {
+  run_differential<1, 4, stalloc::FirstFit>(40'000);
+}
+TEST(Differential, FirstFitTwoBlocks) {
+  run_differential<2, 8, stalloc::FirstFit>(40'000);
+}
+TEST(Differential, FirstFitCrateHeadline8x4) {
+  run_differential<8, 4, stalloc::FirstFit>(120'000);
+}
+TEST(Differential, FirstFitSmall64x8) {
+  run_differential<64, 8, stalloc::FirstFit>(200'000);
+}
+TEST(Differential, FirstFitMedium300x16) {
+  run_differential<300, 16, stalloc::FirstFit>(200'000);
+}
+TEST(Differential, FirstFitMedium1000x4) {
+  run_differential<1000, 4, stalloc::FirstFit>(200'000);
+}
+TEST(Differential, FirstFitWide4096x64) {
+  run_differential<4096, 64, stalloc::FirstFit>(80'000);
+}
+TEST(Differential, FirstFitMaxBlocks65535x4) {
+  run_differential<65535, 4, stalloc::FirstFit>(60'000);
+}
+TEST(Differential, FirstFitMaxBlocks65535x16) {
+  run_differential<65535, 16, stalloc::FirstFit>(30'000);
+}
+TEST(Differential, FirstFitBigBlocks16x4096) {
+  run_differential<16, 4096, stalloc::FirstFit>(40'000);
+}
+TEST(Differential, FirstFitHugeBlocks3x1MiB) {
+  run_differential<3, (std::size_t{1} << 20), stalloc::FirstFit>(10'000);
+}
+
 // The hardened policy: same answers as the plain arena on valid input, and
 // provoked misuse (double frees, foreign and misaligned pointers, sizes past
 // the end) reported exactly when the model says it is detectable.
@@ -91,6 +128,15 @@ TEST(Differential, Hardened300x16) {
 }
 TEST(Differential, Hardened65535x4) {
   run_differential<65535, 4, stalloc::Hardened>(30'000);
+}
+TEST(Differential, HardenedFirstFit8x4) {
+  run_differential<8, 4, stalloc::HardenedFirstFit>(60'000);
+}
+TEST(Differential, HardenedFirstFit300x16) {
+  run_differential<300, 16, stalloc::HardenedFirstFit>(100'000);
+}
+TEST(Differential, HardenedFirstFit65535x4) {
+  run_differential<65535, 4, stalloc::HardenedFirstFit>(30'000);
 }
 
 // The indexed policy: the same answers as the plain arena (the model's first

@@ -20,10 +20,11 @@ constexpr std::size_t indexed_size() {
   const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096);
   return round_up(round_up(L * B + 4, 8) + index, B > 8 ? B : 8);
 }
-static_assert(sizeof(stalloc::Stalloc<65535, 16>) == 65535 * 16 + 16,
+static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::FirstFit>) == 65535 * 16 + 16,
               "the plain arena stays exact: the index costs it nothing");
 static_assert(sizeof(stalloc::IndexedStalloc<65535, 16>) == indexed_size<65535, 16>());
-static_assert(sizeof(stalloc::IndexedStalloc<65535, 16>) - sizeof(stalloc::Stalloc<65535, 16>) ==
+static_assert(sizeof(stalloc::IndexedStalloc<65535, 16>) -
+                  sizeof(stalloc::Stalloc<65535, 16, stalloc::FirstFit>) ==
               10400);
 static_assert(sizeof(stalloc::IndexedStalloc<8192, 8>) == indexed_size<8192, 8>());
 static_assert(sizeof(stalloc::IndexedStalloc<100, 4>) == indexed_size<100, 4>());
@@ -42,7 +43,7 @@ struct Lcg {
 // the same answer from both, block for block.
 template <std::size_t L, std::size_t B>
 void lockstep(std::uint64_t seed, int ops) {
-  static stalloc::Stalloc<L, B> plain;
+  static stalloc::Stalloc<L, B, stalloc::FirstFit> plain;
   static stalloc::IndexedStalloc<L, B> indexed;
   plain.clear();
   indexed.clear();

@@ -108,3 +108,102 @@ class ReferenceModel {
 };
 
 }  // namespace stalloc_test
+
+namespace stalloc_test {
+
+// The model of a whole arena: ReferenceModel for the free list (the "store"),
+// plus, for QuickFit, K LIFO stacks of freed allocations that the store still
+// counts as used. Every rule of quick_lists.hpp, stated plainly:
+//   allocate k <= K blocks, alignment 1: the top of stack k, if any;
+//   otherwise first fit in the store; if that fails and any stack holds
+//   something, every entry returns to the store and first fit is retried;
+//   free of a whole allocation of k <= K blocks: pushed on stack k;
+//   any other free (larger, or the tail of a shrink): back to the store.
+// With K = 0 this is plain first fit.
+class ArenaModel {
+ public:
+  static constexpr std::size_t npos = ReferenceModel::npos;
+
+  ArenaModel(std::size_t blocks, std::size_t block_size, std::uintptr_t base, std::size_t quick)
+      : store_(blocks, block_size, base), quick_(quick) {}
+
+  const ReferenceModel& store() const { return store_; }
+  const std::vector<std::vector<std::size_t>>& quick_lists() const { return quick_; }
+  std::size_t live_blocks() const { return live_; }
+  std::size_t free_blocks() const { return store_.blocks() - live_; }
+
+  // Where allocate(count, align) lands (and now marked live), or npos.
+  std::size_t allocate(std::size_t count, std::size_t align) {
+    if (count >= 1 && count <= quick_.size() && align == 1 && !quick_[count - 1].empty()) {
+      const std::size_t at = quick_[count - 1].back();
+      quick_[count - 1].pop_back();
+      live_ += count;
+      return at;
+    }
+    std::size_t at = store_.first_fit(count, align);
+    if (at == npos && holds_quick_entries()) {
+      flush();
+      at = store_.first_fit(count, align);
+    }
+    if (at == npos) return npos;
+    store_.mark_used(at, count);
+    live_ += count;
+    return at;
+  }
+
+  // A whole allocation. False if the model thinks part of it is free already.
+  bool free(std::size_t at, std::size_t count) {
+    if (!is_live(at, count)) return false;
+    live_ -= count;
+    if (count >= 1 && count <= quick_.size()) {
+      quick_[count - 1].push_back(at);
+      return true;
+    }
+    return store_.mark_free(at, count);
+  }
+  // Blocks given back without being a whole allocation (a shrink's tail).
+  bool free_tail(std::size_t at, std::size_t count) {
+    live_ -= count;
+    return store_.mark_free(at, count);
+  }
+  std::size_t free_run_at(std::size_t at) const { return store_.free_run_at(at); }
+  bool take(std::size_t at, std::size_t count) {
+    live_ += count;
+    return store_.mark_used(at, count);
+  }
+  // Is any block of the range free, in the store or on a stack?
+  bool any_free_in(std::size_t at, std::size_t count) const {
+    if (store_.next_free(at) < at + count) return true;
+    for (std::size_t k = 1; k <= quick_.size(); ++k)
+      for (std::size_t s : quick_[k - 1])
+        if (s < at + count && at < s + k) return true;
+    return false;
+  }
+  void clear() {
+    store_.clear();
+    for (auto& q : quick_) q.clear();
+    live_ = 0;
+  }
+
+ private:
+  bool holds_quick_entries() const {
+    for (const auto& q : quick_)
+      if (!q.empty()) return true;
+    return false;
+  }
+  void flush() {
+    for (std::size_t k = 1; k <= quick_.size(); ++k) {
+      for (std::size_t s : quick_[k - 1]) store_.mark_free(s, k);
+      quick_[k - 1].clear();
+    }
+  }
+  bool is_live(std::size_t at, std::size_t count) const {
+    return at <= store_.blocks() && count <= store_.blocks() - at && !any_free_in(at, count);
+  }
+
+  ReferenceModel store_;
+  std::vector<std::vector<std::size_t>> quick_;
+  std::size_t live_ = 0;
+};
+
+}  // namespace stalloc_test

@@ -36,10 +36,12 @@ std::string dump(const Arena& a) {
 template <class Arena>
 struct Snapshot {
   Chunks chunks;
+  Chunks quick;  // (start, count) of each allocation waiting on a quick list
   bool oom;
   bool empty;
-  explicit Snapshot(const Arena& a)
-      : chunks(free_chunks(a)), oom(a.is_oom()), empty(a.is_empty()) {}
+  explicit Snapshot(const Arena& a) : chunks(free_chunks(a)), oom(a.is_oom()), empty(a.is_empty()) {
+    a.for_each_quick_entry([&](std::size_t s, std::size_t k) { quick.emplace_back(s, k); });
+  }
   bool operator==(const Snapshot&) const = default;
 };
 

@@ -10,8 +10,14 @@
 
 namespace {
 
-using stalloc::HardenedStalloc;
 using stalloc::Misuse;
+// Most tests below pin where the walk of HardenedFirstFit finds misuse; the
+// default hardened policy (over QuickFit) has its own tests at the end, and
+// both run in the differential test with provoked misuse.
+template <std::size_t L, std::size_t B>
+using HardenedStalloc = stalloc::Stalloc<L, B, stalloc::HardenedFirstFit>;
+template <std::size_t L, std::size_t B>
+using HardenedQuick = stalloc::Stalloc<L, B, stalloc::Hardened>;
 using stalloc_test::Snapshot;
 using stalloc_test::valid;
 
@@ -196,6 +202,83 @@ TEST(HardenedDeathTest, DefaultHandlerPrintsOneLineAndAborts) {
 // unless chosen. (Its speed is measured by the harness, not here.)
 static_assert(!stalloc::Stalloc<8, 4>::policy::checks);
 static_assert(stalloc::HardenedStalloc<8, 4>::policy::checks);
-static_assert(sizeof(stalloc::HardenedStalloc<100, 4>) == sizeof(stalloc::Stalloc<100, 4>));
+static_assert(sizeof(HardenedStalloc<100, 4>) ==
+              sizeof(stalloc::Stalloc<100, 4, stalloc::FirstFit>));
+// The default hardened arena adds one mark bit per block (8 * ceil(L / 64)
+// bytes, 8-aligned) to QuickFit's footprint.
+constexpr std::size_t round_up(std::size_t n, std::size_t to) {
+  return (n + to - 1) / to * to;
+}
+template <std::size_t L, std::size_t B>
+constexpr std::size_t hardened_quick_size() {
+  const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096);
+  const std::size_t marks = 8 * ((L + 63) / 64);
+  return round_up(round_up(round_up(L * B + 4, 8) + index, 8) + marks + 2 * 16 + 2, B > 8 ? B : 8);
+}
+static_assert(sizeof(HardenedQuick<100, 4>) == hardened_quick_size<100, 4>());
+static_assert(sizeof(HardenedQuick<8192, 8>) == hardened_quick_size<8192, 8>());
+static_assert(sizeof(HardenedQuick<65535, 16>) == hardened_quick_size<65535, 16>());
+
+TEST_F(Hardened, QuickFitDoubleFreeOfAWaitingAllocationIsDetected) {
+  HardenedQuick<64, 8> heap;
+  void* a = heap.allocate_blocks(2, 1);
+  void* b = heap.allocate_blocks(3, 1);
+  heap.deallocate_blocks(a, 2);  // waits on quick list 2
+  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate_blocks(a, 2); });
+  // Overlapping it from the side, and from inside.
+  auto* a1 = static_cast<unsigned char*>(a) + 8;
+  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate_blocks(a1, 1); });
+  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate_blocks(b, 20); });
+  // A large free that covers it goes to the free list, and is caught there.
+  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate_blocks(a, 30); });
+  expect_reported(heap, Misuse::double_free, [&] { EXPECT_FALSE(heap.grow_in_place(a, 2, 3)); });
+  heap.deallocate_blocks(b, 3);
+  EXPECT_TRUE(heap.is_empty());
+  EXPECT_EQ(recorded.count, 5);
+}
+
+TEST_F(Hardened, QuickFitDoubleFreeOfACoalescedRangeIsDetected) {
+  HardenedQuick<64, 8> heap;
+  void* big = heap.allocate_blocks(20, 1);
+  heap.deallocate_blocks(big, 20);  // coalesced into the free list at once
+  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate_blocks(big, 2); });
+  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate_blocks(big, 20); });
+}
+
+// A use-after-free write into a waiting allocation's header is found when
+// the entry is popped, and when the quick lists are flushed.
+TEST_F(Hardened, QuickFitCorruptEntryIsDetectedOnPopAndFlush) {
+  HardenedQuick<16, 8> heap;
+  void* a = heap.allocate_blocks(2, 1);
+  heap.deallocate_blocks(a, 2);
+  auto* header = static_cast<std::uint16_t*>(a);
+  header[1] = 0;  // the entry's count, zeroed
+  ASSERT_FALSE(heap.check_invariants());
+  expect_reported(heap, Misuse::corrupt_free_list,
+                  [&] { EXPECT_EQ(heap.allocate_blocks(2, 1), nullptr); });
+  header[1] = 2;
+  header[0] = 500;  // a link out of range
+  expect_reported(heap, Misuse::corrupt_free_list,
+                  [&] { EXPECT_EQ(heap.allocate_blocks(2, 1), nullptr); });
+  header[0] = 0;
+  EXPECT_TRUE(heap.check_invariants());
+  EXPECT_EQ(heap.allocate_blocks(2, 1), a);  // repaired: served again
+}
+
+TEST_F(Hardened, QuickFitValidUseIsNeverReported) {
+  HardenedQuick<1024, 8> heap;  // 40 allocations of at most 20 blocks always fit
+  void* p[40];
+  for (int round = 0; round < 50; ++round) {
+    for (int i = 0; i < 40; ++i) {
+      p[i] = heap.allocate_blocks(1 + (i * 7 + round) % 20, 1);
+      ASSERT_NE(p[i], nullptr);
+    }
+    for (int i = 0; i < 40; i += 2) heap.deallocate_blocks(p[i], 1 + (i * 7 + round) % 20);
+    for (int i = 1; i < 40; i += 2) heap.deallocate_blocks(p[i], 1 + (i * 7 + round) % 20);
+    ASSERT_TRUE(valid(heap));
+  }
+  EXPECT_TRUE(heap.is_empty());
+  EXPECT_EQ(recorded.count, 0);
+}
 
 }  // namespace

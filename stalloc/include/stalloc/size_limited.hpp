@@ -1,0 +1,81 @@
+// SizeLimited<MaxBytes, Arena>: an arena that refuses requests larger than
+// MaxBytes, so that a chain can route requests by size:
+//
+//   stalloc::Chain<stalloc::SizeLimited<256, stalloc::SyncStalloc<65535, 16>>,
+//                  stalloc::SizeLimited<4096, stalloc::SyncStalloc<65535, 256>>,
+//                  stalloc::System>
+//
+// Why: in a chain, the first arena takes every request it has room for. A
+// few large requests then fill an arena of small blocks (and split its free
+// space), and small requests in an arena of large blocks waste most of each
+// block. Routing by size keeps each arena's block size matched to its
+// requests (see stalloc/program_heap.hpp for the measured choice).
+//
+// allocate and grow refuse (nullptr, nothing changed) a size above MaxBytes;
+// every other call is forwarded unchanged, so frees, shrinks and queries
+// work for any pointer the arena owns.
+#pragma once
+
+#include <cstddef>
+
+#include "stalloc/stalloc.hpp"
+
+namespace stalloc {
+
+template <std::size_t MaxBytes, class Arena>
+class SizeLimited {
+ public:
+  using arena_type = Arena;
+  static constexpr std::size_t max_bytes = MaxBytes;
+
+  constexpr SizeLimited() noexcept = default;
+  SizeLimited(const SizeLimited&) = delete;
+  SizeLimited& operator=(const SizeLimited&) = delete;
+
+  [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
+    if (size > MaxBytes) return nullptr;
+    return arena_.allocate(size, align);
+  }
+  void deallocate(void* p, std::size_t size, std::size_t align) noexcept {
+    arena_.deallocate(p, size, align);
+  }
+  // Growing past MaxBytes is refused, so a chain moves the data on.
+  [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,
+                           std::size_t align) noexcept {
+    if (new_size > MaxBytes) return nullptr;
+    return arena_.grow(p, old_size, new_size, align);
+  }
+  [[nodiscard]] void* shrink(void* p, std::size_t old_size, std::size_t new_size,
+                             std::size_t align) noexcept {
+    return arena_.shrink(p, old_size, new_size, align);
+  }
+  [[nodiscard]] void* reallocate(void* p, std::size_t old_size, std::size_t new_size,
+                                 std::size_t align) noexcept {
+    return new_size >= old_size ? grow(p, old_size, new_size, align)
+                                : shrink(p, old_size, new_size, align);
+  }
+  void deallocate_unsized(void* p, std::size_t align) noexcept requires
+      requires(Arena& a, void* q, std::size_t n) {
+    a.deallocate_unsized(q, n);
+  }
+  { arena_.deallocate_unsized(p, align); }
+  [[nodiscard]] std::size_t allocation_size(const void* p) noexcept requires
+      requires(Arena& a, const void* q) {
+    a.allocation_size(q);
+  }
+  { return arena_.allocation_size(p); }
+
+  [[nodiscard]] bool owns(const void* p) const noexcept { return arena_.owns(p); }
+  void clear() noexcept { arena_.clear(); }
+  [[nodiscard]] bool is_oom() noexcept { return arena_.is_oom(); }
+  [[nodiscard]] bool is_empty() noexcept { return arena_.is_empty(); }
+  [[nodiscard]] InvariantReport check_invariants() noexcept { return arena_.check_invariants(); }
+
+  Arena& arena() noexcept { return arena_; }
+  const Arena& arena() const noexcept { return arena_; }
+
+ private:
+  Arena arena_;
+};
+
+}  // namespace stalloc

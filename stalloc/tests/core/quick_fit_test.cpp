@@ -1,0 +1,231 @@
+// QuickFit, the default policy: quick lists for 1..16 blocks in front of an
+// indexed first fit (stalloc/quick_lists.hpp). Its exact answers on random
+// operation streams are the differential test's job; these pin the rules one
+// at a time, the footprint, and what check_invariants() catches.
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "stalloc/stalloc.hpp"
+
+namespace {
+
+constexpr std::size_t round_up(std::size_t n, std::size_t to) {
+  return (n + to - 1) / to * to;
+}
+
+// The stated footprint: blocks, the 4-byte header, the ChunkIndex
+// (10 bytes per 64 and per 4096 blocks, 8-byte aligned), the 16 quick-list
+// heads and the live count (2 * 16 + 2 bytes), the whole rounded to
+// max(B, 8).
+template <std::size_t L, std::size_t B>
+constexpr std::size_t quick_fit_size() {
+  const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096);
+  return round_up(round_up(L * B + 4, 8) + index + 2 * 16 + 2, B > 8 ? B : 8);
+}
+static_assert(sizeof(stalloc::Stalloc<8, 4>) == quick_fit_size<8, 4>());
+static_assert(sizeof(stalloc::Stalloc<8, 4>) == 96);
+static_assert(sizeof(stalloc::Stalloc<1000, 4>) == quick_fit_size<1000, 4>());
+static_assert(sizeof(stalloc::Stalloc<8192, 8>) == quick_fit_size<8192, 8>());
+static_assert(sizeof(stalloc::Stalloc<8192, 8>) - 8192 * 8 == 1344);
+static_assert(sizeof(stalloc::Stalloc<65535, 16>) == quick_fit_size<65535, 16>());
+static_assert(sizeof(stalloc::Stalloc<65535, 32>) == quick_fit_size<65535, 32>());
+static_assert(sizeof(stalloc::Stalloc<65535, 16>) - 65535 * 16 == 10448);
+
+template <std::size_t L, std::size_t B>
+using Arena = stalloc::Stalloc<L, B>;
+
+std::vector<std::pair<std::size_t, std::size_t>> quick_entries(const auto& arena) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  arena.for_each_quick_entry([&](std::size_t s, std::size_t k) { out.emplace_back(s, k); });
+  return out;
+}
+
+TEST(QuickFit, FreedAllocationIsReusedLastInFirstOut) {
+  Arena<64, 8> a;
+  void* x = a.allocate_blocks(2, 1);
+  void* y = a.allocate_blocks(2, 1);
+  void* z = a.allocate_blocks(3, 1);
+  a.deallocate_blocks(x, 2);
+  a.deallocate_blocks(y, 2);
+  a.deallocate_blocks(z, 3);
+  ASSERT_TRUE(a.check_invariants());
+  EXPECT_EQ(quick_entries(a),
+            (std::vector<std::pair<std::size_t, std::size_t>>{{2, 2}, {0, 2}, {4, 3}}));
+  EXPECT_EQ(a.allocate_blocks(2, 1), y);  // most recent of list 2 first
+  EXPECT_EQ(a.allocate_blocks(2, 1), x);
+  EXPECT_EQ(a.allocate_blocks(3, 1), z);
+  EXPECT_TRUE(quick_entries(a).empty());
+  EXPECT_TRUE(a.check_invariants());
+}
+
+TEST(QuickFit, OtherSizesDoNotTakeAQuickEntry) {
+  Arena<64, 8> a;
+  void* x = a.allocate_blocks(2, 1);
+  a.deallocate_blocks(x, 2);
+  // One block: list 1 is empty, so first fit in the free list, past x.
+  void* one = a.allocate_blocks(1, 1);
+  EXPECT_EQ(a.block_index(one), 2u);
+  EXPECT_EQ(quick_entries(a).size(), 1u);
+  EXPECT_TRUE(a.check_invariants());
+}
+
+TEST(QuickFit, LargeAllocationsCoalesceAtOnce) {
+  Arena<64, 8> a;
+  void* big = a.allocate_blocks(17, 1);
+  a.deallocate_blocks(big, 17);
+  EXPECT_TRUE(quick_entries(a).empty());
+  EXPECT_EQ(a.stats().free_chunks, 1u);
+  EXPECT_TRUE(a.is_empty());
+}
+
+TEST(QuickFit, FullFreeListFlushesQuickListsAndRetries) {
+  Arena<16, 8> a;
+  std::vector<void*> ones;
+  for (int i = 0; i < 16; ++i) ones.push_back(a.allocate_blocks(1, 1));
+  EXPECT_TRUE(a.is_oom());
+  for (void* p : ones) a.deallocate_blocks(p, 1);
+  // Every block waits on list 1; the free list itself is empty.
+  EXPECT_FALSE(a.is_oom());
+  EXPECT_TRUE(a.is_empty());
+  EXPECT_EQ(a.stats().quick_blocks, 16u);
+  EXPECT_EQ(a.stats().free_chunks, 0u);
+  // 16 blocks at once: only after coalescing the quick lists.
+  void* all = a.allocate_blocks(16, 1);
+  ASSERT_NE(all, nullptr);
+  EXPECT_EQ(a.block_index(all), 0u);
+  EXPECT_TRUE(quick_entries(a).empty());
+  EXPECT_TRUE(a.is_oom());
+  EXPECT_TRUE(a.check_invariants());
+  a.deallocate_blocks(all, 16);
+  EXPECT_TRUE(a.is_empty());
+}
+
+TEST(QuickFit, FailsOnlyWhenTheCoalescedHeapHasNoRoom) {
+  Arena<16, 8> a;
+  void* x = a.allocate_blocks(8, 1);
+  void* y = a.allocate_blocks(8, 1);
+  a.deallocate_blocks(x, 8);
+  EXPECT_EQ(a.allocate_blocks(9, 1), nullptr);  // 8 free after the flush: still no room
+  EXPECT_TRUE(quick_entries(a).empty());        // the flush happened
+  EXPECT_EQ(a.stats().largest_free_chunk, 8u);
+  EXPECT_TRUE(a.check_invariants());
+  a.deallocate_blocks(y, 8);
+  EXPECT_NE(a.allocate_blocks(16, 1), nullptr);
+}
+
+TEST(QuickFit, AlignedRequestsUseTheFreeList) {
+  Arena<64, 8> a;
+  void* x = a.allocate_blocks(1, 1);
+  a.deallocate_blocks(x, 1);
+  void* aligned = a.allocate_blocks(1, 4);
+  ASSERT_NE(aligned, nullptr);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(aligned) % 32, 0u);
+  EXPECT_EQ(quick_entries(a).size(), 1u);
+  EXPECT_TRUE(a.check_invariants());
+}
+
+TEST(QuickFit, QuickEntriesAreNotUsedForInPlaceGrowth) {
+  Arena<64, 8> a;
+  void* x = a.allocate_blocks(2, 1);
+  void* y = a.allocate_blocks(2, 1);
+  a.deallocate_blocks(y, 2);  // waits on list 2, still "used" by the free list
+  EXPECT_FALSE(a.grow_in_place(x, 2, 4));
+  EXPECT_EQ(a.grow_up_to(x, 2, 40), 2u);
+  // A shrink's tail coalesces at once, so growing back succeeds.
+  void* z = a.allocate_blocks(8, 1);
+  a.shrink_in_place(z, 8, 3);
+  EXPECT_TRUE(a.grow_in_place(z, 3, 8));
+  EXPECT_TRUE(a.check_invariants());
+}
+
+TEST(QuickFit, ByteApiRoundsToBlocksAndReusesByBlockCount) {
+  Arena<64, 8> a;
+  void* x = a.allocate(13, 8);  // two blocks
+  a.deallocate(x, 13, 8);
+  EXPECT_EQ(a.allocate(16, 8), x);  // also two blocks
+}
+
+TEST(QuickFit, ClearForgetsQuickLists) {
+  Arena<32, 8> a;
+  for (int i = 0; i < 5; ++i) a.deallocate_blocks(a.allocate_blocks(1 + i, 1), 1 + i);
+  ASSERT_NE(a.allocate_blocks(3, 1), nullptr);
+  a.clear();
+  EXPECT_TRUE(a.is_empty());
+  EXPECT_TRUE(quick_entries(a).empty());
+  EXPECT_EQ(a.stats().free_blocks, 32u);
+  EXPECT_TRUE(a.check_invariants());
+}
+
+TEST(QuickFit, ConstinitStaticStartsEmpty) {
+  constinit static Arena<1000, 4> heap;
+  EXPECT_TRUE(heap.is_empty());
+  EXPECT_TRUE(heap.check_invariants());
+  void* p = heap.allocate(24, 4);
+  heap.deallocate(p, 24, 4);
+  EXPECT_TRUE(heap.is_empty());
+}
+
+// Many live objects and random frees: every call stays exact (the invariants
+// hold), and the quick lists absorb the frees.
+TEST(QuickFit, RandomFreesOverALargeLiveSet) {
+  static Arena<65535, 32> a;
+  a.clear();
+  std::uint64_t s = 12345;
+  auto next = [&](std::uint64_t n) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (s >> 33) % n;
+  };
+  std::vector<std::pair<void*, std::size_t>> live;
+  for (int i = 0; i < 16384; ++i) {
+    const std::size_t n = 1 + next(4);
+    live.emplace_back(a.allocate_blocks(n, 1), n);
+    ASSERT_NE(live.back().first, nullptr);
+  }
+  for (int i = 0; i < 200000; ++i) {
+    const std::size_t j = next(live.size());
+    a.deallocate_blocks(live[j].first, live[j].second);
+    const std::size_t n = 1 + next(4);
+    live[j] = {a.allocate_blocks(n, 1), n};
+    ASSERT_NE(live[j].first, nullptr);
+  }
+  ASSERT_TRUE(a.check_invariants());
+  for (auto [p, n] : live) a.deallocate_blocks(p, n);
+  EXPECT_TRUE(a.is_empty());
+  EXPECT_TRUE(a.check_invariants());
+}
+
+// check_invariants() sees a corrupted quick entry (as a use-after-free write
+// would leave it).
+TEST(QuickFit, InvariantsCatchACorruptQuickEntry) {
+  Arena<64, 8> a;
+  void* x = a.allocate_blocks(2, 1);
+  void* y = a.allocate_blocks(2, 1);
+  a.deallocate_blocks(x, 2);
+  a.deallocate_blocks(y, 2);
+  ASSERT_TRUE(a.check_invariants());
+  auto* entry = static_cast<std::uint16_t*>(y);
+  const std::uint16_t saved_next = entry[0];
+  const std::uint16_t saved_count = entry[1];
+
+  entry[1] = 3;  // another list's count
+  EXPECT_FALSE(a.check_invariants());
+  entry[1] = saved_count;
+
+  entry[0] = 3;  // y's next now names block 2 (y itself): a cycle
+  EXPECT_FALSE(a.check_invariants());
+
+  entry[0] = 60;  // an entry at block 59 of two blocks: overlaps the free chunk
+  EXPECT_FALSE(a.check_invariants());
+
+  entry[0] = 200;  // out of range
+  EXPECT_FALSE(a.check_invariants());
+  entry[0] = saved_next;
+  EXPECT_TRUE(a.check_invariants());
+}
+
+}  // namespace
