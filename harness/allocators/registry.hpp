@@ -10,6 +10,7 @@
 #include "allocators/pmr_pool.hpp"
 #include "allocators/stalloc.hpp"
 #include "allocators/stalloc_chain.hpp"
+#include "allocators/stalloc_firstfit.hpp"
 #include "allocators/stalloc_indexed.hpp"
 #include "allocators/sync_stalloc.hpp"
 #include "allocators/system.hpp"
@@ -20,9 +21,9 @@
 namespace harness {
 
 using AllocatorRegistry =
-    TypeList<StallocAllocator, StallocIndexedAllocator, HardenedStallocAllocator,
-             UnsafeStallocAllocator, SyncStallocAllocator, StallocChainAllocator, SystemAllocator,
-             MimallocAllocator, JemallocAllocator, TcmallocAllocator, PmrMonotonicAllocator,
-             PmrPoolAllocator>;
+    TypeList<StallocAllocator, StallocFirstFitAllocator, StallocIndexedAllocator,
+             HardenedStallocAllocator, UnsafeStallocAllocator, SyncStallocAllocator,
+             StallocChainAllocator, SystemAllocator, MimallocAllocator, JemallocAllocator,
+             TcmallocAllocator, PmrMonotonicAllocator, PmrPoolAllocator>;
 
 }  // namespace harness

@@ -15,8 +15,9 @@
 
 namespace harness {
 
-// Policy: stalloc::Unchecked (the plain arena), Indexed or Hardened.
-template <std::size_t L, std::size_t B, class Policy = stalloc::Unchecked>
+// Policy: stalloc::QuickFit (the default design), FirstFit (the crate's),
+// Indexed or Hardened.
+template <std::size_t L, std::size_t B, class Policy = stalloc::QuickFit>
 class StallocAdapter {
  public:
   using Arena = stalloc::Stalloc<L, B, Policy>;
@@ -49,7 +50,8 @@ class StallocAdapter {
 struct StallocAllocator {
   static constexpr std::string_view name = "stalloc";
   static constexpr std::string_view description =
-      "Stalloc<L,B> arena owned by the caller, called directly (no lock); L,B from the workload";
+      "Stalloc<L,B> (default QuickFit) arena owned by the caller, called directly (no lock); L,B "
+      "from the workload";
   static constexpr bool thread_safe = false;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
   template <workloads::ArenaHint H>

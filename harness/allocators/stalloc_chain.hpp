@@ -1,67 +1,81 @@
-// `stalloc-chain`: AllocChain<SyncStalloc<L,B>, System>, the crate's
-// "chained" setup: a static locked arena first, glibc malloc when it is full
-// (or a request is larger than it). Thread-safe, as each link locks itself.
+// `stalloc-chain`: stalloc::ProgramHeap (stalloc/program_heap.hpp), the
+// configuration the README recommends for a whole program: locked QuickFit
+// arenas routed by size (<= 256 B in 16-byte blocks, <= 4 KiB in 256-byte
+// blocks), glibc malloc for the rest and when an arena is full. The same
+// type on every workload (the workload's arena hint does not apply): this
+// row answers "what does Stalloc as my program's allocator do?".
 #pragma once
 
 #include <cstddef>
 #include <string_view>
 
-#include <stalloc/chain.hpp>
-#include <stalloc/sync.hpp>
-#include <stalloc/system.hpp>
+#include <stalloc/program_heap.hpp>
 
 #include "allocators/descriptor.hpp"
 #include "allocators/stalloc_arena_probe.hpp"
 
 namespace harness {
 
-template <std::size_t L, std::size_t B>
 class StallocChainAdapter {
  public:
-  using Arena = stalloc::SyncStalloc<L, B>;
-  using ChainType = stalloc::AllocChain<Arena, stalloc::System>;
+  using Heap = stalloc::ProgramHeap;
   // Not a fixed arena for fill-level purposes (it never fails for lack of
-  // room), but its arena part has a high-water mark; see arena_offset.
-  static constexpr std::size_t arena_footprint = sizeof(Arena);
-  static constexpr std::size_t arena_part_capacity = L * B;
+  // room), but its arena parts have a high-water mark; see arena_offset.
+  static constexpr std::size_t arena_footprint = sizeof(Heap);
 
-  // One global chain per shape: a new adapter starts its arena empty. Only
-  // one adapter per shape may be alive at a time (the harness runs one).
+  // One global heap: a new adapter starts its arenas empty. Only one adapter
+  // may be alive at a time (the harness runs one).
   StallocChainAdapter() noexcept {
-    chain_.first().clear();
-    base_ = chain_.first().acquire_locked()->block_address(0);
+    small().clear();
+    medium().clear();
+    small_base_ = small().acquire_locked()->block_address(0);
+    medium_base_ = medium().acquire_locked()->block_address(0);
   }
 
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
-    return chain_.allocate(size, align);
+    return heap_.allocate(size, align);
   }
   void deallocate(void* p, std::size_t size, std::size_t align) noexcept {
-    if (p != nullptr) chain_.deallocate(p, size, align);
+    if (p != nullptr) heap_.deallocate(p, size, align);
   }
   [[nodiscard]] void* reallocate(void* p, std::size_t old_size, std::size_t new_size,
                                  std::size_t align) noexcept {
-    if (p == nullptr) return chain_.allocate(new_size, align);
-    return chain_.reallocate(p, old_size, new_size, align);
+    if (p == nullptr) return heap_.allocate(new_size, align);
+    return heap_.reallocate(p, old_size, new_size, align);
   }
 
-  // kNotInArena for blocks that the System link served.
+  // The arenas read as one: the small arena's offsets, then the medium
+  // arena's after the small one's capacity; kNotInArena for blocks that
+  // malloc served.
   [[nodiscard]] std::size_t arena_offset(const void* p) const noexcept {
-    return stalloc_arena_offset(chain_.first(), base_, p);
+    const std::size_t in_small = stalloc_arena_offset(small(), small_base_, p);
+    if (in_small != kNotInArena) return in_small;
+    const std::size_t in_medium = stalloc_arena_offset(medium(), medium_base_, p);
+    if (in_medium != kNotInArena) return kSmallCapacity + in_medium;
+    return kNotInArena;
   }
 
  private:
-  constinit static inline ChainType chain_;
-  const void* base_ = nullptr;
+  using Small = Heap::first_type::arena_type;
+  using Medium = Heap::second_type::first_type::arena_type;
+  static constexpr std::size_t kSmallCapacity = Small::arena_type::capacity;
+
+  static Small& small() noexcept { return heap_.first().arena(); }
+  static Medium& medium() noexcept { return heap_.second().first().arena(); }
+
+  constinit static inline Heap heap_;
+  const void* small_base_ = nullptr;
+  const void* medium_base_ = nullptr;
 };
 
 struct StallocChainAllocator {
   static constexpr std::string_view name = "stalloc-chain";
   static constexpr std::string_view description =
-      "AllocChain<SyncStalloc<L,B>, System>: static locked arena first, glibc malloc when full";
+      "stalloc::ProgramHeap: locked QuickFit arenas by size (<=256 B, <=4 KiB), then glibc malloc";
   static constexpr bool thread_safe = true;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
-  template <workloads::ArenaHint H>
-  using adapter = StallocChainAdapter<H.blocks, H.block_size>;
+  template <workloads::ArenaHint>
+  using adapter = StallocChainAdapter;
 };
 
 }  // namespace harness

@@ -79,17 +79,12 @@ class SizedStalloc {
   SizedStalloc(const SizedStalloc&) = delete;
   SizedStalloc& operator=(const SizedStalloc&) = delete;
 
-  // Same contract as Stalloc::allocate. It goes straight to the block API
-  // because every operator new lands here: the byte API validates `align`
-  // with std::has_single_bit twice more, and on the x86-64 baseline (no
-  // POPCNT) each of those is a call into libgcc.
+  // Same contract as Stalloc::allocate, through the byte API (its quick-list
+  // fast path, and under ASan its poisoning of the rounding slack, so a
+  // 1-byte overflow past operator new(5) is caught).
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
-    if (size == 0 || size > capacity || (align & (align - 1)) != 0 || align == 0) [[unlikely]] {
-      return arena_.allocate(size, align);  // the byte API's answer for the odd cases
-    }
-    const std::size_t count = blocks_for(size);
-    void* p = arena_.allocate_blocks(count, align <= B ? 1 : align / B);
-    if (p != nullptr) mark_last(arena_.block_index(p) + count - 1);
+    void* p = arena_.allocate(size, align);
+    if (p != nullptr && size != 0) mark_last(arena_.block_index(p) + blocks_for(size) - 1);
     return p;
   }
 

@@ -43,9 +43,9 @@
 // Footprint, exactly (sizeof, rounded up to the object's alignment, which
 //   is max(B, 8) with an index and B without; B is capped at 2^28):
 //   FirstFit  L*B + 4                        (the crate's)
-//   Indexed   L*B + 4, to 8, + 10*ceil(L/64) + 10*ceil(L/4096)
-//   QuickFit  Indexed + 2*16 + 2             (16 list heads, the live count)
-//   e.g. Stalloc<8192, 8>: 65,536 + 1,344 bytes; Stalloc<65535, 16>:
+//   Indexed   L*B + 4, to 8, + 10*ceil(L/64) + 10*ceil(L/4096) + 3
+//   QuickFit  Indexed, to 2, + 2*16 + 2      (16 list heads, the live count)
+//   e.g. Stalloc<8192, 8>: 65,536 + 1,352 bytes; Stalloc<65535, 16>:
 //   1,048,560 + 10,448 bytes (1.0%).
 //
 // Invariants (check_invariants() verifies each one; tests call it after every
@@ -624,8 +624,11 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       if (at + len > L) return {false, "free chunk runs past the end of the arena", at};
       free_blocks += len;
       if constexpr (indexed) {
-        if (!index_.starts_at(at)) return {false, "index does not mark a free chunk's start", at};
-        if (!index_.bounds(at, len)) return {false, "index cap is below a free chunk's length", at};
+        if (index_live()) {
+          if (!index_.starts_at(at)) return {false, "index does not mark a free chunk's start", at};
+          if (!index_.bounds(at, len))
+            return {false, "index cap is below a free chunk's length", at};
+        }
       }
       if (h.next == 0) return index_matches(visited);
       if (h.next <= at) return {false, "free chunk indices not strictly increasing", at};
@@ -783,33 +786,54 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       }
     }
     if constexpr (indexed) {
-      const std::size_t at = index_.first_fit(
-          count, [this](std::size_t s) { return length_at(s); },
-          [this, count, align](std::size_t s, std::size_t len) {
-            return (align == 1 ? s : align_up_index(s, align)) + count <= s + len;
-          });
-      if (at == Index::kNone) return nullptr;
-      const detail::Header h = load(at);
-      if constexpr (Policy::checks) {
-        if (!chunk_is_valid(at, h)) return nullptr;
-      }
-      const std::size_t start = align == 1 ? at : align_up_index(at, align);
-      return take(link_before(at), at, h.next, start, count, at + decode(h.size_code));
-    } else {
-      Link link = kHeadLink;
-      std::size_t at = head_.next;
-      for (;;) {
+      if (index_live()) {
+        const std::size_t at = index_.first_fit(
+            count, [this](std::size_t s) { return length_at(s); },
+            [this, count, align](std::size_t s, std::size_t len) {
+              return (align == 1 ? s : align_up_index(s, align)) + count <= s + len;
+            });
+        if (at == Index::kNone) return nullptr;
         const detail::Header h = load(at);
         if constexpr (Policy::checks) {
           if (!chunk_is_valid(at, h)) return nullptr;
         }
-        const std::size_t end = at + decode(h.size_code);
         const std::size_t start = align == 1 ? at : align_up_index(at, align);
-        if (start + count <= end) return take(link, at, h.next, start, count, end);
-        if (h.next == 0) return nullptr;
-        link = at;
-        at = h.next;
+        return take(link_before(at), at, h.next, start, count, at + decode(h.size_code));
       }
+    }
+    // The walk: every FirstFit call, and indexed ones while the list is short.
+    Link link = kHeadLink;
+    std::size_t at = head_.next;
+    for (;;) {
+      const detail::Header h = load(at);
+      if constexpr (Policy::checks) {
+        if (!chunk_is_valid(at, h)) return nullptr;
+      }
+      const std::size_t end = at + decode(h.size_code);
+      const std::size_t start = align == 1 ? at : align_up_index(at, align);
+      if (start + count <= end) return take(link, at, h.next, start, count, end);
+      if (h.next == 0) return nullptr;
+      link = at;
+      at = h.next;
+    }
+  }
+
+  // ---- the lazy index (chunk_index.hpp) ------------------------------------
+  bool index_live() const noexcept {
+    if constexpr (indexed) {
+      return index_.live();
+    } else {
+      return false;
+    }
+  }
+  // The free list gained or lost a chunk (it is consistent again): the index
+  // may go live (rebuilt from the list) or idle.
+  void chunks_changed(int delta) noexcept {
+    if constexpr (indexed) {
+      if (index_.count_chunks(delta)) [[unlikely]]
+        index_.go_live([this](auto&& add) { for_each_free_chunk(add); });
+    } else {
+      (void)delta;
     }
   }
 
@@ -1031,10 +1055,15 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     return ((at + phase + align - 1) & ~(align - 1)) - phase;
   }
 
-  // I6 (indexed policies): the index marks exactly the free chunk starts.
+  // I6 (indexed policies): the index counts the free chunks, is live when
+  // there are more than kLiveAbove, and then marks exactly their starts.
   InvariantReport index_matches(std::size_t chunks) const noexcept {
     if constexpr (indexed) {
-      if (index_.marked() != chunks)
+      if (index_.chunks() != chunks)
+        return {false, "index counts the wrong number of free chunks", 0};
+      if (!index_.live() && chunks > Index::kLiveAbove)
+        return {false, "index idle with too many free chunks to walk", 0};
+      if (index_.live() && index_.marked() != chunks)
         return {false, "index marks a block where no free chunk starts", 0};
     }
     (void)chunks;
@@ -1083,6 +1112,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     // destination object and flags writes to later blocks; they are in bounds.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
+#pragma GCC diagnostic ignored "-Warray-bounds"
 #endif
     std::memcpy(base() + index * B, &h, sizeof h);
 #if defined(__GNUC__) && !defined(__clang__)
@@ -1101,21 +1131,35 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // Carves [start, start + count) out of the chunk [at, end), which `link`
   // points to and whose successor is `next`. The part before `start` keeps the
   // chunk's header; the part after gets a new one.
-  void* take(Link link, std::size_t at, std::size_t next, std::size_t start, std::size_t count,
-             std::size_t end) noexcept {
+  // Inlined: called from few places, and a call (with its register saves)
+  // costs as much as the work on a short list.
+  [[gnu::always_inline]] void* take(Link link, std::size_t at, std::size_t next, std::size_t start,
+                                    std::size_t count, std::size_t end) noexcept {
+    detail::assume(at <= start && start + count <= end && end <= L);
     std::size_t after = next;
     if (start + count < end) {
       after = start + count;
       store(after, detail::Header{static_cast<std::uint16_t>(next), encode(end - after)});
-      if constexpr (indexed) index_.add(after, end - after);
       detail::poison(base() + after * B + sizeof(detail::Header),
                      (end - after) * B - sizeof(detail::Header));
     }
     // The chunk at `at` keeps its index entry when a prefix of it stays free
-    // (its cap is an upper bound, so a shorter chunk needs no update).
+    // (its cap is an upper bound, so a shorter chunk needs no update); when
+    // its front was taken, its start moves to `after`.
     if constexpr (indexed) {
-      if (start == at) index_.remove(at);
+      if (index_live()) {
+        if (start + count < end) {
+          if (start == at) {
+            index_.move(at, after, end - after);
+          } else {
+            index_.add(after, end - after);
+          }
+        } else if (start == at) {
+          index_.remove(at);
+        }
+      }
     }
+    const int delta = start + count < end ? (start > at ? 1 : 0) : (start > at ? 0 : -1);
     if (start > at) {
       store(at, detail::Header{static_cast<std::uint16_t>(after), encode(start - at)});
       detail::poison(base() + at * B + sizeof(detail::Header),
@@ -1128,6 +1172,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     } else {
       set_next(link, after);
     }
+    if (delta != 0) chunks_changed(delta);
     void* p = base() + start * B;
     detail::unpoison(p, count * B);
     return p;
@@ -1138,7 +1183,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // range is checked against the free chunks around it before anything is
   // written: overlapping one means a double free.
   // Returns false when a checking policy reported misuse (nothing changed).
-  bool release(std::size_t at, std::size_t count) noexcept {
+  [[gnu::always_inline]] bool release(std::size_t at, std::size_t count) noexcept {
     if constexpr (Policy::checks) {
       if (at == kBadIndex || !head_is_valid()) return false;
     }
@@ -1149,7 +1194,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       detail::poison(base() + at * B, count * B);
       head_ = detail::Header{static_cast<std::uint16_t>(at), 0};
       store(at, detail::Header{0, encode(count)});
-      if constexpr (indexed) index_.add(at, count);
+      chunks_changed(1);
       return true;
     }
     // Find the last chunk before `at` (prev) and the first after it (next).
@@ -1159,19 +1204,23 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     detail::Header next_h{};
     bool has_next = true;
     if constexpr (indexed) {
-      const std::size_t before = index_.before(at);
-      if (before != Index::kNone) {
-        prev = before;
-        next_h = load(before);
-        if constexpr (Policy::checks) {
-          if (!chunk_is_valid(before, next_h)) return false;
+      if (index_live()) {
+        // No chunk before `at` when the first one starts after it: no search.
+        const std::size_t before =
+            (!Policy::checks && head_.next > at) ? Index::kNone : index_.before(at);
+        if (before != Index::kNone) {
+          prev = before;
+          next_h = load(before);
+          if constexpr (Policy::checks) {
+            if (!chunk_is_valid(before, next_h)) return false;
+          }
+          prev_end = before + decode(next_h.size_code);
+          has_next = next_h.next != 0;
+          next = next_h.next;
         }
-        prev_end = before + decode(next_h.size_code);
-        has_next = next_h.next != 0;
-        next = next_h.next;
       }
     }
-    while (!indexed && next < at) {
+    while (!index_live() && next < at) {
       next_h = load(next);
       if constexpr (Policy::checks) {
         if (!chunk_is_valid(next, next_h)) return false;
@@ -1195,6 +1244,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     std::size_t successor = has_next ? next : 0;
     bool merged_next = false;
     if (has_next && at + count == next) {  // merge with the chunk after
+      detail::assume(next < L);
       const detail::Header h = load(next);
       len += decode(h.size_code);
       successor = h.next;
@@ -1204,17 +1254,29 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     // chunk body; store() below unpoisons the one header that survives.
     detail::poison(base() + at * B, count * B);
     if (merged_next) detail::poison(base() + next * B, sizeof(detail::Header));
-    if constexpr (indexed) {
-      if (merged_next) index_.remove(next);
-    }
     if (prev != kHeadLink && prev_end == at) {  // merge into the chunk before
       store(prev,
             detail::Header{static_cast<std::uint16_t>(successor), encode(prev_end - prev + len)});
-      if constexpr (indexed) index_.raise(prev, prev_end - prev + len);
+      if constexpr (indexed) {
+        if (index_live()) {
+          if (merged_next) index_.remove(next);
+          index_.raise(prev, prev_end - prev + len);
+        }
+      }
+      if (merged_next) chunks_changed(-1);
     } else {
       store(at, detail::Header{static_cast<std::uint16_t>(successor), encode(len)});
       set_next(prev, at);
-      if constexpr (indexed) index_.add(at, len);
+      if constexpr (indexed) {
+        if (index_live()) {
+          if (merged_next) {
+            index_.move(next, at, len);
+          } else {
+            index_.add(at, len);
+          }
+        }
+      }
+      if (!merged_next) chunks_changed(1);
     }
     return true;
   }
@@ -1238,18 +1300,22 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     // With the used bits a freed allocation was ruled out above, so the
     // hardened arena can use the index too.
     if constexpr (indexed && (!Policy::checks || kUsedMap)) {
-      if (!index_.starts_at(at)) return 0;
-      const detail::Header h = load(at);
-      if constexpr (Policy::checks) {
-        if (!chunk_is_valid(at, h)) return kBadIndex;
+      if constexpr (indexed) {
+        if (index_live()) {
+          if (!index_.starts_at(at)) return 0;
+          const detail::Header h = load(at);
+          if constexpr (Policy::checks) {
+            if (!chunk_is_valid(at, h)) return kBadIndex;
+          }
+          const std::size_t len = decode(h.size_code);
+          if (len < min) return 0;
+          const std::size_t got = len < max ? len : max;
+          take(link_before(at), at, h.next, at, got, at + len);
+          count_taken(got);
+          mark_used(at, got, true);
+          return got;
+        }
       }
-      const std::size_t len = decode(h.size_code);
-      if (len < min) return 0;
-      const std::size_t got = len < max ? len : max;
-      take(link_before(at), at, h.next, at, got, at + len);
-      count_taken(got);
-      mark_used(at, got, true);
-      return got;
     }
     Link link = kHeadLink;
     std::size_t cur = head_.next;
@@ -1273,6 +1339,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     const std::size_t got = len < max ? len : max;
     take(link, at, h.next, at, got, at + len);
     count_taken(got);
+    mark_used(at, got, true);
     return got;
   }
 

@@ -13,11 +13,12 @@ namespace {
 constexpr std::size_t round_up(std::size_t n, std::size_t to) {
   return (n + to - 1) / to * to;
 }
-// The index's stated cost: 10 bytes per 64 blocks and per 4096 blocks, placed
-// after the 4-byte header at 8-byte alignment, the whole rounded to B.
+// The index's stated cost: 10 bytes per 64 blocks and per 4096 blocks, plus
+// 3 (the chunk count and the live flag), placed after the 4-byte header at
+// 8-byte alignment, the whole rounded to B.
 template <std::size_t L, std::size_t B>
 constexpr std::size_t indexed_size() {
-  const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096);
+  const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 3;
   return round_up(round_up(L * B + 4, 8) + index, B > 8 ? B : 8);
 }
 static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::FirstFit>) == 65535 * 16 + 16,

@@ -19,19 +19,20 @@ constexpr std::size_t round_up(std::size_t n, std::size_t to) {
 }
 
 // The stated footprint: blocks, the 4-byte header, the ChunkIndex
-// (10 bytes per 64 and per 4096 blocks, 8-byte aligned), the 16 quick-list
+// (10 bytes per 64 and per 4096 blocks plus 3, 8-byte aligned; the quick
+// lists start in its tail padding, at 2-byte alignment), the 16 quick-list
 // heads and the live count (2 * 16 + 2 bytes), the whole rounded to
 // max(B, 8).
 template <std::size_t L, std::size_t B>
 constexpr std::size_t quick_fit_size() {
-  const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096);
+  const std::size_t index = round_up(10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 3, 2);
   return round_up(round_up(L * B + 4, 8) + index + 2 * 16 + 2, B > 8 ? B : 8);
 }
 static_assert(sizeof(stalloc::Stalloc<8, 4>) == quick_fit_size<8, 4>());
-static_assert(sizeof(stalloc::Stalloc<8, 4>) == 96);
+static_assert(sizeof(stalloc::Stalloc<8, 4>) == 104);
 static_assert(sizeof(stalloc::Stalloc<1000, 4>) == quick_fit_size<1000, 4>());
 static_assert(sizeof(stalloc::Stalloc<8192, 8>) == quick_fit_size<8192, 8>());
-static_assert(sizeof(stalloc::Stalloc<8192, 8>) - 8192 * 8 == 1344);
+static_assert(sizeof(stalloc::Stalloc<8192, 8>) - 8192 * 8 == 1352);
 static_assert(sizeof(stalloc::Stalloc<65535, 16>) == quick_fit_size<65535, 16>());
 static_assert(sizeof(stalloc::Stalloc<65535, 32>) == quick_fit_size<65535, 32>());
 static_assert(sizeof(stalloc::Stalloc<65535, 16>) - 65535 * 16 == 10448);
@@ -197,6 +198,53 @@ TEST(QuickFit, RandomFreesOverALargeLiveSet) {
   for (auto [p, n] : live) a.deallocate_blocks(p, n);
   EXPECT_TRUE(a.is_empty());
   EXPECT_TRUE(a.check_invariants());
+}
+
+// Fragmentation (issue 13 target 9): a live set grown by random allocations
+// of 1..k blocks with one random free in three, until the first request
+// fails. The fill level then must not be lower than the crate's first fit
+// on the same request stream. (Measured when written, mean of 5 seeds,
+// FirstFit -> QuickFit: k=4 0.992 -> 1.000, k=8 0.981 -> 0.9995, k=16 0.973
+// -> 0.999, k=64 0.960 -> 0.962.)
+template <class Policy>
+double fill_at_first_failure(std::uint64_t seed, std::size_t max_count) {
+  using A = stalloc::Stalloc<65535, 32, Policy>;
+  static A arena;
+  arena.clear();
+  std::uint64_t s = seed;
+  auto next = [&](std::uint64_t n) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (s >> 33) % n;
+  };
+  std::vector<std::pair<void*, std::size_t>> live;
+  std::size_t live_blocks = 0;
+  for (;;) {
+    if (!live.empty() && next(3) == 0) {
+      const std::size_t j = next(live.size());
+      arena.deallocate_blocks(live[j].first, live[j].second);
+      live_blocks -= live[j].second;
+      live[j] = live.back();
+      live.pop_back();
+      continue;
+    }
+    const std::size_t n = 1 + next(max_count);
+    void* p = arena.allocate_blocks(n, 1);
+    if (p == nullptr) return static_cast<double>(live_blocks) / 65535.0;
+    live.emplace_back(p, n);
+    live_blocks += n;
+  }
+}
+
+TEST(QuickFit, FillsTheArenaAtLeastAsFullAsFirstFitBeforeTheFirstFailure) {
+  for (const std::size_t k : {4u, 8u, 16u, 64u}) {
+    double first_fit = 0;
+    double quick_fit = 0;
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+      first_fit += fill_at_first_failure<stalloc::FirstFit>(seed, k);
+      quick_fit += fill_at_first_failure<stalloc::QuickFit>(seed, k);
+    }
+    EXPECT_GE(quick_fit, first_fit) << "requests of 1.." << k << " blocks";
+  }
 }
 
 // check_invariants() sees a corrupted quick entry (as a use-after-free write

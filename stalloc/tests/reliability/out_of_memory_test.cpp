@@ -12,7 +12,11 @@
 
 namespace {
 
-using stalloc::Stalloc;
+// Pinned on FirstFit: the fragmented layouts below are built from its exact
+// placements (QuickFit's out-of-memory paths are in quick_fit_test.cpp and
+// the differential test).
+template <std::size_t L, std::size_t B>
+using Stalloc = stalloc::Stalloc<L, B, stalloc::FirstFit>;
 using stalloc_test::Snapshot;
 using stalloc_test::valid;
 

@@ -1,0 +1,25 @@
+// `stalloc-firstfit`: the same local arena with the FirstFit policy, the
+// crate's exact algorithm (first fit over the address-ordered free list,
+// coalescing on every free) and exact footprint L*B + 4. The row that shows
+// what the default design (`stalloc`, QuickFit) changed.
+#pragma once
+
+#include <string_view>
+
+#include <stalloc/stalloc.hpp>
+
+#include "allocators/stalloc.hpp"
+
+namespace harness {
+
+struct StallocFirstFitAllocator {
+  static constexpr std::string_view name = "stalloc-firstfit";
+  static constexpr std::string_view description =
+      "Stalloc<L,B,FirstFit>: the crate's exact first fit over the address-ordered free list";
+  static constexpr bool thread_safe = false;
+  static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
+  template <workloads::ArenaHint H>
+  using adapter = StallocAdapter<H.blocks, H.block_size, stalloc::FirstFit>;
+};
+
+}  // namespace harness
