@@ -96,9 +96,8 @@ static_assert(sizeof(std::atomic<std::uint32_t>) == 4 &&
 inline void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) noexcept {
   syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
 }
-// Returns the number of threads woken (0 or 1).
-inline long futex_wake_one(std::atomic<std::uint32_t>& word) noexcept {
-  return syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+inline void futex_wake_one(std::atomic<std::uint32_t>& word) noexcept {
+  syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 #else
 inline void light_fence() noexcept {}
@@ -106,9 +105,7 @@ inline bool heavy_fence() noexcept {
   return false;
 }
 inline void futex_wait(std::atomic<std::uint32_t>&, std::uint32_t) noexcept {}
-inline long futex_wake_one(std::atomic<std::uint32_t>&) noexcept {
-  return 0;
-}
+inline void futex_wake_one(std::atomic<std::uint32_t>&) noexcept {}
 #endif
 
 struct AsymmetricFences {
@@ -138,36 +135,36 @@ struct SymmetricFences {
 // line: no second atomic read-modify-write, which on this machine costs about
 // as much again as the exchange (3-4 ns each).
 //
-// Three words: state_ (1 while held; the futex word), sleepers_ (waiters that
-// announced they may sleep) and waking_ (1 while a wake-up is in flight, so
-// that the holder does not make a system call on every unlock while the woken
-// thread waits for a CPU: without it, 80 sleeps cost 2.7 million futex wakes
-// in one second with 2 threads).
+// Four 32-bit words: state_ (1 while held), sleepers_ (waiters that may be
+// asleep), epoch_ (the futex word: bumped by each wake-up) and waking_ (1
+// while a wake-up is in flight, so that the holder does not make a system
+// call on every unlock while the woken thread waits for a CPU; without it,
+// 80 sleeps cost 2.7 million futex wakes in one second with 2 threads).
 //
-// Why no waiter sleeps forever. A waiter W increments sleepers_ (I), runs
-// heavy_fence() (F_W), and then sleeps in futex_wait(state_, 1), whose check
-// (R) the kernel makes atomically with the enqueue. An unlocker U stores 0
-// (S), runs light_fence() (F_U), reads sleepers_ (L). The fences act as
-// seq_cst fences, so they are ordered: if F_U comes first, R sees S or a
-// later store, so W does not sleep on the 1 that U cleared; if F_W comes
-// first, L sees I (W stays counted until it is awake again), so U goes on to
-// wake. Waking: U sets waking_ and calls futex wake. If the kernel woke a
-// thread, that thread clears waking_ when it runs; a woken thread that loses
-// the lock to a barging one counts itself again (I, F_W) before sleeping
-// again. If the kernel woke nobody (W is between I and its sleep), U clears
-// waking_ itself, so waking_ never stays set without someone bound to clear
-// it. Unlocks that found waking_ set skipped their wake; so U, after clearing
-// it, runs heavy_fence() and looks again. An unlock X that skipped had its
-// light fence before U's heavy fence (else it would have read the cleared
-// waking_), so U now sees X's store of 0 or a later lock (whose unlock will
-// find waking_ clear). If it sees the lock free and a waiter counted, it
-// wakes once more: that wakes a sleeper, or finds none, in which case every
-// counted waiter still makes its check after this wake and sees the lock
-// free or held by a later lock.
+// Why no waiter sleeps forever. A waiter W reads epoch_ (e), increments
+// sleepers_ (I), clears waking_ (C), runs heavy_fence() (F_W), tries the lock
+// once more (R), and only then sleeps in futex_wait(epoch_, e), which returns
+// at once if epoch_ moved past e. It leaves by taking the lock or returning
+// from the futex, and clears waking_ again either way. An unlocker U stores 0
+// to state_ (S), runs light_fence() (F_U), reads sleepers_ (L); if non-zero,
+// it sets waking_ unless it is set already, bumps epoch_ and wakes one
+// sleeper. The fences act as seq_cst fences, so they are ordered:
+//  - F_U before F_W: R sees S or a later lock (whose unlock is considered
+//    instead), so W does not sleep on a lock that is free.
+//  - F_W before F_U: L sees I, and U's read of waking_ sees C or later. If U
+//    sets waking_, its bump reaches W: W read e before C, and U's exchange
+//    read C or a later clear, so e is older than the bump, and W either sees
+//    the new epoch or is already asleep and a sleeper is woken. If U finds
+//    waking_ set, the setter came after the latest clear, so the same holds
+//    for it; and whoever it reached leaves the waiting state and clears
+//    waking_, so waking_ never stays set while nobody is bound to clear it.
+// A woken thread that loses the lock to a barging one goes round again.
 //
-// If the kernel refuses the heavy fence (or this is not Linux) the waiter
-// never sleeps: it falls back to SpinLock's behaviour (spin, then yield),
-// which needs no wake-up.
+// The heavy fence (membarrier) costs the sleeping waiter about 0.75 us and
+// interrupts the other running threads of the process once per sleep; the
+// spin keeps sleeps rare when critical sections are short. If the kernel
+// refuses it (or this is not Linux) the waiter never sleeps: it falls back to
+// SpinLock's behaviour (spin, then yield), which needs no wake-up.
 namespace detail {
 template <class Fences>
 class BasicAdaptiveLock {
@@ -207,41 +204,40 @@ class BasicAdaptiveLock {
   [[gnu::noinline]] void lock_contended() noexcept {
     for (;;) {
       if (spin()) return;
-      sleepers_.fetch_add(1, std::memory_order_seq_cst);
+      const std::uint32_t e = epoch_.load(std::memory_order_acquire);
+      sleepers_.fetch_add(1, std::memory_order_relaxed);
+      waking_.store(0, std::memory_order_release);
       if (!Fences::heavy()) {
         sleepers_.fetch_sub(1, std::memory_order_relaxed);
         lock_yielding();
         return;
       }
-      futex_wait(state_, 1);
+      const bool got = try_lock();
+      if (!got) futex_wait(epoch_, e);
       sleepers_.fetch_sub(1, std::memory_order_relaxed);
-      // Possibly not our wake-up (the futex also returns when state_ was
-      // already 0): clearing another's only allows one more wake, never one
-      // fewer.
-      waking_.store(0, std::memory_order_relaxed);
-      if (try_lock()) return;
+      // Possibly not the wake-up that set it: clearing another's only
+      // allows one more wake, never one fewer.
+      waking_.store(0, std::memory_order_release);
+      if (got || try_lock()) return;
     }
   }
 
   [[gnu::noinline]] void wake_one() noexcept {
     if (waking_.load(std::memory_order_relaxed) != 0 ||
-        waking_.exchange(1, std::memory_order_relaxed) != 0)
-      return;  // whoever set it is bound to clear it, see above
-    if (futex_wake_one(state_) > 0) return;
-    waking_.store(0, std::memory_order_relaxed);
-    Fences::heavy();  // cannot fail: a waiter registered it
-    if (state_.load(std::memory_order_relaxed) == 0 &&
-        sleepers_.load(std::memory_order_relaxed) != 0)
-      futex_wake_one(state_);
+        waking_.exchange(1, std::memory_order_acq_rel) != 0)
+      return;  // reached someone bound to clear it, see above
+    epoch_.fetch_add(1, std::memory_order_release);
+    futex_wake_one(epoch_);
   }
 
   void lock_yielding() noexcept {
     while (!try_lock()) std::this_thread::yield();
   }
 
-  // state_ is the futex word, hence 32 bits; the others share its line.
+  // epoch_ is the futex word, hence 32 bits; the others share its line.
   std::atomic<std::uint32_t> state_{0};
   std::atomic<std::uint32_t> sleepers_{0};
+  std::atomic<std::uint32_t> epoch_{0};
   std::atomic<std::uint32_t> waking_{0};
 };
 }  // namespace detail

@@ -99,16 +99,16 @@ TEST(SyncStalloc, ConstinitGlobalsWorkAndHaveTheExactFootprint) {
   unsafe_global.deallocate(r, 40, 4);
   EXPECT_TRUE(sync_global.is_empty() && mutex_global.is_empty() && unsafe_global.is_empty());
   static_assert(sizeof(stalloc::UnsafeStalloc<1000, 4>) == sizeof(stalloc::Stalloc<1000, 4>));
-  // The default lock costs three 32-bit words, the spinlock one byte, each
+  // The default lock costs four 32-bit words, the spinlock one byte, each
   // padded to the wrapper's alignment.
-  static_assert(sizeof(stalloc::AdaptiveLock) == 12);
+  static_assert(sizeof(stalloc::AdaptiveLock) == 16);
   static_assert(sizeof(stalloc::SpinLock) == 1);
   constexpr auto padded = [](std::size_t bytes, std::size_t align) {
     return (bytes + align - 1) / align * align;
   };
   using Sync = stalloc::SyncStalloc<1000, 4>;
   using Spin = stalloc::SyncStalloc<1000, 4, stalloc::SpinLock>;
-  static_assert(sizeof(Sync) == padded(sizeof(stalloc::Stalloc<1000, 4>) + 12, alignof(Sync)));
+  static_assert(sizeof(Sync) == padded(sizeof(stalloc::Stalloc<1000, 4>) + 16, alignof(Sync)));
   static_assert(sizeof(Spin) == padded(sizeof(stalloc::Stalloc<1000, 4>) + 1, alignof(Spin)));
 }
 
