@@ -64,17 +64,22 @@
 // AdaptiveLock pairs a compiler-only fence in unlock with membarrier in the
 // waiter. Contended, on 2 threads AdaptiveLock and SpinLock have the same
 // median (another shuffled run of 2 threads alone, 15 repetitions: 59 M
-// [24-177] against 52 M [39-161], glibc 80 M [74-89]) and the
-// same spread when the machine is shared: a single lock whose holder's vCPU
-// is taken by another process stalls both threads whatever the waiter does,
-// so threaded x2 still swings around glibc from run to run. With every thread
-// on one core AdaptiveLock's spread is narrower. With 4 and 8 threads SpinLock
-// has 1.7x AdaptiveLock's throughput here: its yielding waiters look at the
-// lock rarely, so the running holder keeps it for long streaks, while its
-// waiters stay runnable and use up every core (in a program whose other
-// threads have work, that is their time); AdaptiveLock's waiters sleep and
-// cost nothing, at the price of wake-ups. std::mutex and the 3-state futex
-// lock lose both ways.
+// [24-177] against 52 M [39-161], glibc 80 M [74-89]) and the same spread
+// when the machine is shared: a single lock whose holder's vCPU is taken by
+// another process stalls both threads whatever the waiter does, so threaded
+// x2 still swings around glibc from run to run. With every thread on one
+// core AdaptiveLock's spread is narrower. With 4 and 8 threads SpinLock had
+// 1.7x AdaptiveLock's throughput in the run above, but not reliably: over 4
+// more shuffled runs (3 repetitions each) the median ratio AdaptiveLock /
+// SpinLock was 1.20 at 2 threads, 1.08 at 4 and 0.81 at 8, SpinLock ranging
+// 50-180 M. SpinLock's yielding waiters look at the lock rarely, so a
+// running holder keeps it for long streaks, but they stay runnable and use
+// up every core (in a program whose other threads have work, that is their
+// time); AdaptiveLock's waiters sleep and cost nothing, at the price of
+// wake-ups. Doubling pause bursts in AdaptiveLock's spin (looking at the lock
+// 8 times in ~9.4 us instead of 64 times in ~2.4 us) made no measurable
+// difference (same 4 alternating runs: 1.06, 1.29, 0.60). std::mutex and the
+// 3-state futex lock lose both ways.
 #pragma once
 
 #include <atomic>
@@ -287,8 +292,8 @@ class BasicAdaptiveLock {
 using AdaptiveLock = detail::BasicAdaptiveLock<detail::AsymmetricFences>;
 
 // Test-and-test-and-set lock with backoff, the default before AdaptiveLock:
-// kept for throughput with more threads than cores (see the table at the
-// top) and for programs whose waiters must never sleep. The uncontended
+// kept as an option (see the table at the top), e.g. for programs whose
+// waiters must never sleep. The uncontended
 // path is one atomic exchange to take and one release store to give back. A
 // waiter spins on a plain load with exponentially growing pause bursts, then
 // yields its time slice; it never sleeps, so a holder descheduled by the
