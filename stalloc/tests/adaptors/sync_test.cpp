@@ -18,8 +18,8 @@ constinit stalloc::UnsafeStalloc<1000, 4> unsafe_global;
 template <class Arena>
 class WrapperTest : public ::testing::Test {};
 using Wrappers =
-    ::testing::Types<stalloc::SyncStalloc<64, 8>, stalloc::SyncStalloc<64, 8, std::mutex>,
-                     stalloc::UnsafeStalloc<64, 8>>;
+    ::testing::Types<stalloc::SyncStalloc<64, 8>, stalloc::SyncStalloc<64, 8, stalloc::SpinLock>,
+                     stalloc::SyncStalloc<64, 8, std::mutex>, stalloc::UnsafeStalloc<64, 8>>;
 TYPED_TEST_SUITE(WrapperTest, Wrappers);
 
 TYPED_TEST(WrapperTest, SameBehaviourAsTheStallocInside) {
@@ -99,18 +99,17 @@ TEST(SyncStalloc, ConstinitGlobalsWorkAndHaveTheExactFootprint) {
   unsafe_global.deallocate(r, 40, 4);
   EXPECT_TRUE(sync_global.is_empty() && mutex_global.is_empty() && unsafe_global.is_empty());
   static_assert(sizeof(stalloc::UnsafeStalloc<1000, 4>) == sizeof(stalloc::Stalloc<1000, 4>));
-  // The spinlock costs one byte, padded to the arena's alignment.
-  static_assert(sizeof(stalloc::SyncStalloc<1000, 4>) ==
-                sizeof(stalloc::Stalloc<1000, 4>) + alignof(stalloc::Stalloc<1000, 4>));
-}
-
-TEST(SpinLock, TryLockAndUnlock) {
-  stalloc::SpinLock lock;
-  EXPECT_TRUE(lock.try_lock());
-  EXPECT_FALSE(lock.try_lock());
-  lock.unlock();
-  std::lock_guard guard(lock);
-  EXPECT_FALSE(lock.try_lock());
+  // The default lock costs four 32-bit words, the spinlock one byte, each
+  // padded to the wrapper's alignment.
+  static_assert(sizeof(stalloc::AdaptiveLock) == 16);
+  static_assert(sizeof(stalloc::SpinLock) == 1);
+  constexpr auto padded = [](std::size_t bytes, std::size_t align) {
+    return (bytes + align - 1) / align * align;
+  };
+  using Sync = stalloc::SyncStalloc<1000, 4>;
+  using Spin = stalloc::SyncStalloc<1000, 4, stalloc::SpinLock>;
+  static_assert(sizeof(Sync) == padded(sizeof(stalloc::Stalloc<1000, 4>) + 16, alignof(Sync)));
+  static_assert(sizeof(Spin) == padded(sizeof(stalloc::Stalloc<1000, 4>) + 1, alignof(Spin)));
 }
 
 }  // namespace
