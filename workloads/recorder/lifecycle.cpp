@@ -248,8 +248,12 @@ __attribute__((constructor)) void start_recording(int argc, char** argv, char**)
   const char* base = std::strrchr(exe, '/') ? std::strrchr(exe, '/') + 1 : exe;
   g_program[0] = '\0';
   append(g_program, sizeof g_program, base);
+  // The filter names the executable (often a symlink's target, e.g.
+  // x86_64-linux-gnu-as) or the name it was run as (as).
+  const char* arg0 = argc > 0 && argv && argv[0] ? argv[0] : "";
+  const char* arg0_base = std::strrchr(arg0, '/') ? std::strrchr(arg0, '/') + 1 : arg0;
   if (const char* only = getenv("STALLOC_TRACE_PROGRAM");
-      only && *only && std::strcmp(only, base) != 0) {
+      only && *only && std::strcmp(only, base) != 0 && std::strcmp(only, arg0_base) != 0) {
     --t_guard;
     return;
   }

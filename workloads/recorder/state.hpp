@@ -1,4 +1,4 @@
-// State shared by the recorder's parts (see recorder.md for the design).
+// State shared by the recorder's parts (design: workloads/TRACES.md, "The recorder").
 // Everything here is plain data or async-signal-safe: the finishing path
 // (finalize) runs from signal handlers and from _exit.
 #pragma once

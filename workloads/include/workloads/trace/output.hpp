@@ -19,12 +19,18 @@
 
 namespace workloads::trace {
 
-// The path writes go to: a symlink's final target.
+// The path writes go to: a symlink's final target, even a dangling one
+// (writing creates it, as writing through the link would).
 inline std::string output_target(const std::string& path) {
+  namespace fs = std::filesystem;
+  fs::path p = path;
   std::error_code ec;
-  if (!std::filesystem::is_symlink(path, ec)) return path;
-  const auto resolved = std::filesystem::weakly_canonical(path, ec);
-  return ec ? path : resolved.string();
+  for (int hops = 0; hops < 40 && fs::is_symlink(p, ec); ++hops) {
+    const fs::path next = fs::read_symlink(p, ec);
+    if (ec) break;
+    p = next.is_absolute() ? next : p.parent_path() / next;
+  }
+  return p.string();
 }
 
 // Why `path` cannot be written, or "" if it can. Checked before any work, so
