@@ -45,8 +45,10 @@ valid() {  # <trace> <program regex>: the trace reads, checks, and is that progr
   "$tool" stats "$1" | grep -q "^program     $2\$" || fail "$1 is not $2's trace: $("$tool" stats "$1" | head -3)"
 }
 no_leftovers() {
-  ls -a "$dir" | grep -q '^\.stalloc-record-' && fail "record left its work directory behind"
-  ls "$dir" | grep -q '\.spool$\|\.tmp$' && fail "record left spool or temporary files behind"
+  [ -z "$(find "$dir" -maxdepth 1 -name '.stalloc-record-*')" ] ||
+    fail "record left its work directory behind"
+  [ -z "$(find "$dir" -name '*.spool' -o -name '*.tmp')" ] ||
+    fail "record left spool or temporary files behind"
   return 0
 }
 py='import json; print(len(json.dumps({str(i): [i] * 3 for i in range(3000)})))'
@@ -57,7 +59,9 @@ for how in env bash wrapper; do
   case $how in
     env) cmd=(env PYTHONMALLOC=malloc /usr/bin/python3 -c "$py") ;;
     bash) cmd=(bash -c "PYTHONMALLOC=malloc exec /usr/bin/python3 -c '$py'") ;;
-    wrapper) printf '#!/bin/sh\nPYTHONMALLOC=malloc /usr/bin/python3 -c "$1"\n' > "$dir/wrap.sh"
+    wrapper) # $1 is the wrapper script's own argument, not ours
+             # shellcheck disable=SC2016
+             printf '#!/bin/sh\nPYTHONMALLOC=malloc /usr/bin/python3 -c "$1"\n' > "$dir/wrap.sh"
              chmod +x "$dir/wrap.sh"; cmd=("$dir/wrap.sh" "$py") ;;
   esac
   rm -f "$dir/$how.trace"*
