@@ -230,14 +230,21 @@ int record_main(int argc, const char* const* argv, std::ostream& err) {
     for (const Recorded& r : traces)
       if (!r.error.empty()) err << "stalloc-bench record: invalid trace: " << r.error << "\n";
     if (traces.empty() && code == 127) return code;  // could not run it: said above
-    std::string why =
-        !traces.empty() ? "no valid trace was recorded"
-        : !program_filter.empty()
-            ? "no process named '" + program_filter +
-                  "' ran (--program matches the executable's "
-                  "file name, e.g. cc1plus)"
-            : "no trace was written: the recorder did not run in the program (a static or setuid "
-              "executable? a dynamic loader message above?)";
+    std::string why;
+    if (!traces.empty()) {
+      why = "no valid trace was recorded";
+    } else if (WIFSIGNALED(status)) {
+      why = "no trace was written: the program was killed by signal " +
+            std::to_string(WTERMSIG(status)) + " before any of its processes finished (SIGKILL " +
+            "leaves no trace)";
+    } else if (!program_filter.empty()) {
+      why = "no process named '" + program_filter +
+            "' ran (--program matches the executable's file name or argv[0], e.g. cc1plus)";
+    } else {
+      why =
+          "no trace was written: the recorder did not run in the program (a static or setuid "
+          "executable? a dynamic loader message above?)";
+    }
     return fail(err, why + " (" + status_text + ")");
   }
   if (main->ops == 0)
