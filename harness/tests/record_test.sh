@@ -95,6 +95,17 @@ if command -v g++ > /dev/null; then
   no_leftovers
 fi
 
+# Python keeps its KeyboardInterrupt (it installs it only over the default
+# action, and the recorder's handler used to be in the way), exits by SIGINT
+# as it does unrecorded, and its trace is kept.
+PYTHONMALLOC=malloc "$bench" record --out "$dir/int.trace" -- /usr/bin/python3 -c \
+  'import os, signal; d = [str(i) for i in range(999)]; os.kill(os.getpid(), signal.SIGINT)' \
+  > /dev/null 2> "$dir/stderr"
+rc=$?
+[ $rc -eq 130 ] || fail "python3 killing itself with SIGINT: record exited $rc, expected 130"
+grep -q "^KeyboardInterrupt" "$dir/stderr" || fail "python3 raised no KeyboardInterrupt: $(cat "$dir/stderr")"
+valid "$dir/int.trace" 'python3[.0-9]*'
+
 # Nothing recorded is a failure with the reason, never "trace written".
 expect_2 "no process named 'nothing' ran" --out "$dir/n.trace" --program nothing -- /bin/true
 STALLOC_RECORDER=/etc/hostname expect_2 "no trace was written" --out "$dir/n.trace" -- /bin/true

@@ -4,6 +4,7 @@
 // exec family.
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -20,6 +21,7 @@
 #include "workloads/trace/op.hpp"
 
 extern "C" {
+int __sigaction(int, const struct sigaction*, struct sigaction*);
 void* __libc_malloc(std::size_t);
 void __libc_free(void*);
 void* __libc_calloc(std::size_t, std::size_t);
@@ -239,6 +241,18 @@ STALLOC_EXPORT std::size_t malloc_usable_size(void* p) {
     g_real_usable_size.store(fn, std::memory_order_release);
   }
   return fn(p);
+}
+
+// The recorder's handlers read as the default: a program that installs its
+// own handler only where it finds the default (Python's SIGINT ->
+// KeyboardInterrupt, which found the recorder's handler and stayed away)
+// behaves as it does unrecorded; and setting the default keeps the trace
+// (Python re-raises SIGINT with the default action to exit).
+STALLOC_EXPORT int sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
+  struct sigaction storage;
+  const int rc = __sigaction(sig, handler_to_install(sig, act, storage), old);
+  if (rc == 0 && old) hide_recorder_handler(*old);
+  return rc;
 }
 
 // _exit skips atexit and destructors: write the trace first.

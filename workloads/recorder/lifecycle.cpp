@@ -22,6 +22,10 @@
 #include "spool.hpp"
 #include "state.hpp"
 
+// glibc's own entry point: the interposed sigaction (interpose.cpp) would
+// hide the recorder's handlers from the recorder itself.
+extern "C" int __sigaction(int, const struct sigaction*, struct sigaction*);
+
 namespace recorder {
 namespace {
 
@@ -83,7 +87,7 @@ void on_signal(int sig, siginfo_t*, void*) {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
-  sigaction(sig, &dfl, nullptr);
+  __sigaction(sig, &dfl, nullptr);
   sigset_t just;
   sigemptyset(&just);
   sigaddset(&just, sig);
@@ -92,18 +96,28 @@ void on_signal(int sig, siginfo_t*, void*) {
   errno = saved;  // a fault returns to the faulting instruction and is delivered again
 }
 
+struct sigaction recorder_action() {
+  struct sigaction sa {};
+  sa.sa_sigaction = on_signal;
+  sa.sa_mask = terminating_set();  // another terminating signal waits until this one is done
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  return sa;
+}
+
+bool is_terminating(int sig) {
+  for (int i = 0; i < g_signal_count; ++i)
+    if (g_signals[i] == sig) return true;
+  return false;
+}
+
 void install_signal_handlers() {
-  const sigset_t mask = terminating_set();
+  const struct sigaction sa = recorder_action();
   for (int i = 0; i < g_signal_count; ++i) {
     struct sigaction old;
-    if (sigaction(g_signals[i], nullptr, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
+    if (__sigaction(g_signals[i], nullptr, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
         old.sa_handler != SIG_DFL)
       continue;  // the program's choice
-    struct sigaction sa {};
-    sa.sa_sigaction = on_signal;
-    sa.sa_mask = mask;  // another terminating signal waits until this one is done
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigaction(g_signals[i], &sa, nullptr);
+    __sigaction(g_signals[i], &sa, nullptr);
   }
 }
 
@@ -315,6 +329,23 @@ void finalize() {
 
 void finish_before_exec() {
   finish(true);
+}
+
+const struct sigaction* handler_to_install(int sig, const struct sigaction* act,
+                                           struct sigaction& storage) {
+  if (act == nullptr || (act->sa_flags & SA_SIGINFO) || act->sa_handler != SIG_DFL ||
+      g_state.load() != kRecording || getpid() != g_recording_pid || !is_terminating(sig))
+    return act;
+  storage = recorder_action();
+  return &storage;
+}
+
+void hide_recorder_handler(struct sigaction& sa) {
+  if ((sa.sa_flags & SA_SIGINFO) && sa.sa_sigaction == on_signal) {
+    sa = {};
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+  }
 }
 
 }  // namespace recorder

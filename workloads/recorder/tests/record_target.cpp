@@ -174,6 +174,23 @@ int main(int argc, char** argv) {
     raise(mode == "sigusr1" ? SIGUSR1 : SIGALRM);
     return 4;
   }
+  if (mode ==
+      "sigquery") {  // what the program sees of SIGINT and SIGTERM; then the default, SIGTERM
+    one_block(2424);
+    struct sigaction old {};
+    for (int sig : {SIGINT, SIGTERM}) {
+      sigaction(sig, nullptr, &old);
+      std::printf("%s ",
+                  old.sa_handler == SIG_DFL && !(old.sa_flags & SA_SIGINFO) ? "default" : "other");
+    }
+    std::fflush(stdout);
+    // Setting the default explicitly (Python does before re-raising SIGINT).
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGTERM, &dfl, nullptr);
+    raise(SIGTERM);
+    return 4;
+  }
   if (mode == "quick-exit") {
     one_block(2323);
     std::quick_exit(0);

@@ -426,6 +426,19 @@ TEST(RecorderSignals, SigpipeSigusr1SigalrmAndQuickExitStillWriteTheTrace) {
   EXPECT_TRUE(leftovers(dir).empty());
 }
 
+// Python installs its SIGINT handler (KeyboardInterrupt) only where it finds
+// the default; it found the recorder's and stayed away. The program now sees
+// the default, and setting the default explicitly (as Python does before it
+// re-raises SIGINT to exit) still leaves the trace.
+TEST(RecorderSignals, TheProgramSeesTheDefaultActionWhereTheRecorderHasAHandler) {
+  Recorded r = record("sigquery");
+  EXPECT_EQ(r.stdout_text, "default default ");
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM);
+  bool found = false;
+  for (const Op& op : valid_trace(r.trace_path).ops) found = found || op.size == 2424;
+  EXPECT_TRUE(found);
+}
+
 // The spool used the lowest free descriptor (3): a program that closed its
 // inherited descriptors and opened a file got 3, and the recorder's chunks
 // went into the program's file.
