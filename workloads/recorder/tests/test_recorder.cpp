@@ -368,7 +368,7 @@ std::vector<std::string> leftovers(const std::string& dir) {
 TEST(RecorderSignals, SigtermAtRandomMomentsNeverHangsAndLeavesAValidTrace) {
   const std::string dir = scratch_dir("sigterm");
   std::mt19937 rng(12345);
-  int hangs = 0, invalid = 0;
+  int hangs = 0, invalid = 0, non_empty = 0;
   std::string first_problem;
   for (int trial = 0; trial < 100; ++trial) {
     const std::string path = dir + "/t" + std::to_string(trial) + ".trace";
@@ -388,8 +388,9 @@ TEST(RecorderSignals, SigtermAtRandomMomentsNeverHangsAndLeavesAValidTrace) {
     EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM)
         << "trial " << trial << " status " << st;
     try {
-      trace::Trace t = valid_trace(path);
-      EXPECT_GT(t.ops.size(), 0u);
+      // A signal that arrives while the recorder starts waits for it, and
+      // then finds nothing recorded yet: an empty trace is a valid one.
+      non_empty += !valid_trace(path).ops.empty();
     } catch (const std::exception& e) {
       ++invalid;
       if (first_problem.empty()) first_problem = e.what();
@@ -398,6 +399,8 @@ TEST(RecorderSignals, SigtermAtRandomMomentsNeverHangsAndLeavesAValidTrace) {
   }
   EXPECT_EQ(hangs, 0) << first_problem;
   EXPECT_EQ(invalid, 0) << first_problem;
+  // Most kills must land while the program allocates, or the test tests nothing.
+  EXPECT_GE(non_empty, 25);
   EXPECT_TRUE(leftovers(dir).empty());
 }
 
