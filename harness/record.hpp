@@ -2,9 +2,11 @@
 //
 // Runs a program under the LD_PRELOAD allocation recorder
 // (workloads/recorder, libstalloc-record.so) and leaves its trace in FILE,
-// ready for `stalloc-bench --workload trace:FILE`. It only sets the
-// environment the recorder reads (LD_PRELOAD, STALLOC_TRACE and, with
-// --program, STALLOC_TRACE_PROGRAM) and waits for the program.
+// ready for `stalloc-bench --workload trace:FILE`. Every process of the tree
+// records into a private work directory; record then checks each trace,
+// puts the one with the most ops in FILE (written through if FILE is a
+// device, FIFO or symlink), keeps the others as FILE.<program>.<pid>, lists
+// them all and removes the work directory.
 #pragma once
 
 #include <iosfwd>
@@ -15,7 +17,8 @@ namespace harness {
 bool is_record_command(int argc, const char* const* argv);
 
 // Exit status: the program's own (128 + signal if it was killed), or 2 for a
-// bad command line, an unwritable FILE or a missing recorder library.
+// bad command line, an unwritable FILE, a missing recorder library, or no
+// valid, non-empty trace recorded.
 int record_main(int argc, const char* const* argv, std::ostream& err);
 
 }  // namespace harness

@@ -10,6 +10,8 @@
 
 #include "catalog.hpp"
 #include "context.hpp"
+#include "workloads/trace/replay_program.hpp"
+#include "workloads/trace/stream_input.hpp"
 
 namespace harness {
 namespace {
@@ -129,6 +131,10 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
       ->type_name("table|json|csv");
 
   // Hidden (empty group): how the parent starts a worker.
+  std::string max_live;
+  app.add_option("--max-live", max_live,
+                 "Largest live set (and single request) a trace replay may ask for, e.g. 512M, "
+                 "2G (default 256M); a trace beyond it is refused with exit status 2");
   app.add_flag("--worker", config.worker)->group("");
   app.add_flag("--worker-probe", config.probe)->group("");
   app.add_option("--point-index", config.point_index)->group("");
@@ -152,6 +158,14 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
     std::string what = e.what();
     std::replace(what.begin(), what.end(), '\n', ' ');
     return fail(what);
+  }
+
+  // The trace workloads read the limit from the environment, which the
+  // workers inherit (workloads/trace/replay_program.hpp, ReplayLimits).
+  if (!max_live.empty()) {
+    const auto bytes = workloads::trace::parse_byte_size(max_live);
+    if (!bytes) return fail("--max-live " + max_live + ": not a positive size (e.g. 512M, 2G)");
+    ::setenv("STALLOC_TRACE_MAX_LIVE", std::to_string(*bytes).c_str(), 1);
   }
 
   const RunDefaults defaults = run_defaults(config.quick);
@@ -180,6 +194,14 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
       return fail("workload '" + spec.name + ":' needs an argument after the colon");
     if (spec.input.empty() && find_workload(spec.name)->needs_input)
       return fail("workload '" + spec.name + "' needs a file: --workload " + spec.name + ":FILE");
+    // A pipe or FIFO can be read once; the run opens the trace in every worker.
+    if (find_workload(spec.name)->needs_input && !config.worker) {
+      try {
+        spec.input = workloads::trace::regular_trace_file(spec.input);
+      } catch (const std::exception& e) {
+        return fail(std::string("workload ") + arg + ": " + e.what());
+      }
+    }
     config.workloads.push_back(std::move(spec));
   }
   // Allocators: known names only, in registry order, no duplicates.

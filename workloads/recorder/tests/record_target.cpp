@@ -1,8 +1,11 @@
 // A program with known allocations, recorded by the recorder tests.
 // Built with -O0 -fno-builtin so that every call below really happens.
-//   record-target basic|threads|fork|exit|signal|vfork|busy-exit|spawn
+//   record-target basic|threads|fork|exit|signal|vfork|busy-exit|spawn|spin|
+//                 close-fds FILE|chdir DIR|sigpipe|sigusr1|sigalrm|quick-exit|
+//                 threads70k|memalign31|exec-self
 // Each scenario brackets its allocations with malloc(kMarker) / free, so the
 // test can tell them from the C and C++ runtimes' own.
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -100,11 +103,132 @@ void forks() {
   marker();
 }
 
+// Allocates and frees for ever: main flat out (a process-directed signal
+// goes to a running thread, so main is the one caught inside a flush), 8
+// threads in short bursts (so that they do not starve the thread that
+// writes the trace when the test kills the program).
+[[noreturn]] void spin() {
+  marker();
+  for (std::size_t t = 1; t <= 8; ++t)
+    std::thread([t] {
+      for (std::size_t i = t * 1000;; ++i) {
+        void* p = std::malloc(16 + i % 200);
+        g_sink = p;
+        std::free(p);
+        if (i % 500 == 0) usleep(500);
+      }
+    }).detach();
+  for (std::size_t i = 0;; ++i) {
+    void* p = std::malloc(16 + i % 200);
+    g_sink = p;
+    std::free(p);
+  }
+}
+
+// Closes every inherited descriptor above stderr (as daemons and some test
+// harnesses do), then writes 12 bytes to its own file while allocating
+// enough to flush the recorder's buffer many times.
+int close_fds(const char* path) {
+  marker();
+  for (int fd = 3; fd < 1024; ++fd) close(fd);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return 3;
+  if (write(fd, "program data", 12) != 12) return 4;
+  for (int i = 0; i < 300000; ++i) {
+    void* p = std::malloc(static_cast<std::size_t>(24 + i % 64));
+    g_sink = p;
+    std::free(p);
+  }
+  close(fd);
+  marker();
+  return 0;
+}
+
+void one_block(std::size_t size) {
+  marker();
+  g_sink = std::malloc(size);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) return 2;
+  if (argc < 2) return 2;
   std::string mode = argv[1];
+  if (mode == "spin") spin();
+  if (mode == "close-fds" && argc == 3) return close_fds(argv[2]);
+  if (mode == "chdir" && argc == 3) {  // a relative STALLOC_TRACE, then chdir
+    if (chdir(argv[2]) != 0) return 3;
+    one_block(5151);
+    return 0;
+  }
+  if (mode == "sigpipe") {  // writes to a pipe nobody reads: killed by SIGPIPE
+    one_block(2020);
+    int p[2];
+    if (pipe(p) != 0) return 3;
+    close(p[0]);
+    (void)!write(p[1], "x", 1);
+    return 4;
+  }
+  if (mode == "sigusr1" || mode == "sigalrm") {
+    one_block(2121);
+    raise(mode == "sigusr1" ? SIGUSR1 : SIGALRM);
+    return 4;
+  }
+  if (mode ==
+      "sigquery") {  // what the program sees of SIGINT and SIGTERM; then the default, SIGTERM
+    one_block(2424);
+    struct sigaction old {};
+    for (int sig : {SIGINT, SIGTERM}) {
+      sigaction(sig, nullptr, &old);
+      std::printf("%s ",
+                  old.sa_handler == SIG_DFL && !(old.sa_flags & SA_SIGINFO) ? "default" : "other");
+    }
+    std::fflush(stdout);
+    // Setting the default explicitly (Python does before re-raising SIGINT).
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGTERM, &dfl, nullptr);
+    raise(SIGTERM);
+    return 4;
+  }
+  if (mode == "quick-exit") {
+    one_block(2323);
+    std::quick_exit(0);
+  }
+  if (mode == "threads70k") {  // one after another: never more than 2 alive
+    marker();
+    for (int t = 0; t < 70000; ++t) {
+      pthread_t th;
+      if (pthread_create(
+              &th, nullptr,
+              [](void*) -> void* {
+                void* p = std::malloc(7070);
+                g_sink = p;
+                std::free(p);
+                return nullptr;
+              },
+              nullptr) != 0)
+        return 3;
+      pthread_join(th, nullptr);
+    }
+    marker();
+    return 0;
+  }
+  if (mode == "memalign31") {
+    marker();
+    void* p = memalign(std::size_t{1} << 31, 64);
+    if (!p) return 3;
+    g_sink = p;
+    std::free(p);
+    marker();
+    return 0;
+  }
+  if (mode == "exec-self") {  // exec without fork, as env and sh -c do
+    one_block(8888);
+    execl("/proc/self/exe", argv[0], "basic", static_cast<char*>(nullptr));
+    return 127;
+  }
+  if (argc != 2) return 2;
   if (mode == "basic") {
     basic();
   } else if (mode == "threads") {

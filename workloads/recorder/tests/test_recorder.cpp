@@ -1,9 +1,17 @@
 // libstalloc-record.so on a program with known allocations: the trace must
 // hold exactly them, in order, with their threads, through threads, fork,
 // exec, _exit and fatal signals.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <thread>
 
 #include <cstdio>
 #include <fstream>
@@ -151,12 +159,16 @@ TEST(Recorder, EightThreadsLoseNoOperation) {
   std::set<std::uint32_t> worker_threads;
   for (auto [size, n] : allocs_by_size) EXPECT_EQ(n, 2000) << size;
   for (auto [size, thread] : size_thread) worker_threads.insert(thread);
-  EXPECT_EQ(worker_threads.size(), 8u);   // 8 distinct recorded threads
-  EXPECT_FALSE(worker_threads.count(0));  // none of them is main
-  EXPECT_EQ(freed.size(), 8u * 2000);     // every block freed exactly once
-  for (std::uint32_t w : worker_threads) EXPECT_EQ(frees_by_thread[w], 1000);
+  // A worker that has exited passes its number on, so 8 workers take 1 to 8
+  // numbers depending on how they overlapped; never main's.
+  EXPECT_GE(worker_threads.size(), 1u);
+  EXPECT_FALSE(worker_threads.count(0));
+  EXPECT_EQ(freed.size(), 8u * 2000);  // every block freed exactly once
+  int worker_frees = 0;
+  for (std::uint32_t w : worker_threads) worker_frees += frees_by_thread[w];
+  EXPECT_EQ(worker_frees, 8 * 1000);
   EXPECT_EQ(frees_by_thread[0], 8 * 1000);  // the cross-thread frees, by main
-  EXPECT_GE(t.header.thread_count, 9u);
+  EXPECT_GE(t.header.thread_count, 2u);
   trace::Checker c;
   for (const Op& op : t.ops) ASSERT_EQ(c.apply(op), trace::Issue::kNone) << trace::format_op(op);
 }
@@ -214,7 +226,7 @@ TEST(Recorder, ExecedChildrenWriteTheirOwnTrace) {
   Recorded r = record("spawn");
   ASSERT_EQ(r.exit_code, 0);
   int child = std::stoi(r.stdout_text);
-  std::string child_trace = r.trace_path + "." + std::to_string(child);
+  std::string child_trace = r.trace_path + ".record-target." + std::to_string(child);
   ASSERT_TRUE(file_exists(child_trace));
   EXPECT_EQ(between_markers(trace::read_trace(child_trace)).size(), 17u);
   // The parent's trace has its own ops only (printf's buffer), none of the child's.
@@ -278,4 +290,231 @@ TEST(Recorder, AgreesWithValgrindsTraceOfTheSameProgram) {
   EXPECT_EQ(describe(a), describe(b));
   EXPECT_EQ(a.size(), 17u);
   std::remove(log.c_str());
+}
+
+// ---- issue 16 -----------------------------------------------------------------
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string scratch_dir(const std::string& name) {
+  const std::string dir = testing::TempDir() + "/rec-" + std::to_string(getpid()) + "-" + name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Starts the target under the recorder without a shell; returns its pid.
+pid_t start(const std::vector<std::string>& args, const std::string& trace_path,
+            const std::string& cwd = "") {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    setenv("LD_PRELOAD", STALLOC_RECORDER, 1);
+    setenv("STALLOC_TRACE", trace_path.c_str(), 1);
+    unsetenv("STALLOC_TRACE_ROOT");
+    std::vector<char*> argv{const_cast<char*>(STALLOC_RECORD_TARGET)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(STALLOC_RECORD_TARGET, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits up to `seconds`; returns the wait status, or -1 if it had to be killed.
+int finish(pid_t pid, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  int st = 0;
+  while (waitpid(pid, &st, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return st;
+}
+
+// Reads the whole trace (throws if it is damaged) and checks every op.
+trace::Trace valid_trace(const std::string& path) {
+  trace::Trace t = trace::read_trace(path);
+  trace::Checker c;
+  for (const Op& op : t.ops) {
+    const trace::Issue issue = c.apply(op);
+    if (issue != trace::Issue::kNone)
+      throw trace::TraceError(path + ": " + trace::describe(issue, op));
+  }
+  return t;
+}
+
+std::vector<std::string> leftovers(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.ends_with(".spool") || name.ends_with(".tmp")) out.push_back(name);
+  }
+  return out;
+}
+
+}  // namespace
+
+// The handler used to spin for ever on the flush flag held by the very
+// thread it interrupted (11 hangs in 150 trials). 9 threads allocate for
+// ever; SIGTERM at a random moment must end the process within seconds and
+// leave a complete, consistent trace.
+TEST(RecorderSignals, SigtermAtRandomMomentsNeverHangsAndLeavesAValidTrace) {
+  const std::string dir = scratch_dir("sigterm");
+  std::mt19937 rng(12345);
+  int hangs = 0, invalid = 0, non_empty = 0;
+  std::string first_problem;
+  for (int trial = 0; trial < 100; ++trial) {
+    const std::string path = dir + "/t" + std::to_string(trial) + ".trace";
+    const pid_t pid = start({"spin"}, path);
+    // A signal before the recorder has started is the program's alone.
+    const std::string spool = path + ".record-target." + std::to_string(pid) + ".spool";
+    for (int i = 0; i < 5000 && !file_exists(spool); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 + rng() % 40));
+    kill(pid, SIGTERM);
+    const int st = finish(pid, 30);
+    if (st == -1) {
+      ++hangs;
+      if (first_problem.empty()) first_problem = "trial " + std::to_string(trial) + " hung";
+      continue;
+    }
+    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM)
+        << "trial " << trial << " status " << st;
+    try {
+      // A signal that arrives while the recorder starts waits for it, and
+      // then finds nothing recorded yet: an empty trace is a valid one.
+      non_empty += !valid_trace(path).ops.empty();
+    } catch (const std::exception& e) {
+      ++invalid;
+      if (first_problem.empty()) first_problem = e.what();
+    }
+    std::remove(path.c_str());
+  }
+  EXPECT_EQ(hangs, 0) << first_problem;
+  EXPECT_EQ(invalid, 0) << first_problem;
+  // Most kills must land while the program allocates, or the test tests nothing.
+  EXPECT_GE(non_empty, 25);
+  EXPECT_TRUE(leftovers(dir).empty());
+}
+
+TEST(RecorderSignals, SigpipeSigusr1SigalrmAndQuickExitStillWriteTheTrace) {
+  const std::string dir = scratch_dir("signals");
+  struct Case {
+    const char* mode;
+    int signal;  // 0: a normal exit
+    std::uint64_t size;
+  };
+  for (const Case& c : {Case{"sigpipe", SIGPIPE, 2020}, Case{"sigusr1", SIGUSR1, 2121},
+                        Case{"sigalrm", SIGALRM, 2121}, Case{"quick-exit", 0, 2323}}) {
+    SCOPED_TRACE(c.mode);
+    const std::string path = dir + "/" + c.mode + ".trace";
+    const int st = finish(start({c.mode}, path), 30);
+    if (c.signal) {
+      EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == c.signal) << st;
+    } else {
+      EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+    }
+    ASSERT_TRUE(file_exists(path));
+    bool found = false;
+    for (const Op& op : valid_trace(path).ops) found = found || op.size == c.size;
+    EXPECT_TRUE(found) << "the last block before the signal is missing";
+  }
+  EXPECT_TRUE(leftovers(dir).empty());
+}
+
+// Python installs its SIGINT handler (KeyboardInterrupt) only where it finds
+// the default; it found the recorder's and stayed away. The program now sees
+// the default, and setting the default explicitly (as Python does before it
+// re-raises SIGINT to exit) still leaves the trace.
+TEST(RecorderSignals, TheProgramSeesTheDefaultActionWhereTheRecorderHasAHandler) {
+  Recorded r = record("sigquery");
+  EXPECT_EQ(r.stdout_text, "default default ");
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM);
+  bool found = false;
+  for (const Op& op : valid_trace(r.trace_path).ops) found = found || op.size == 2424;
+  EXPECT_TRUE(found);
+}
+
+// The spool used the lowest free descriptor (3): a program that closed its
+// inherited descriptors and opened a file got 3, and the recorder's chunks
+// went into the program's file.
+TEST(RecorderFiles, AProgramThatClosesInheritedDescriptorsKeepsItsFile) {
+  const std::string dir = scratch_dir("close-fds");
+  const std::string data = dir + "/program.dat", path = dir + "/t.trace";
+  const int st = finish(start({"close-fds", data}, path), 60);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+  EXPECT_EQ(fs::file_size(data), 12u) << "the recorder wrote into the program's file";
+  std::ifstream in(data);
+  std::string content;
+  std::getline(in, content);
+  EXPECT_EQ(content, "program data");
+  trace::Trace t = valid_trace(path);
+  std::uint64_t loop_allocs = 0;
+  for (const Op& op : between_markers(t)) loop_allocs += op.kind == OpKind::kAlloc;
+  EXPECT_EQ(loop_allocs, 300000u);  // nothing lost: the spool was reopened
+  EXPECT_TRUE(leftovers(dir).empty());
+}
+
+TEST(RecorderFiles, ARelativeTracePathSurvivesChdir) {
+  const std::string dir = scratch_dir("chdir"), elsewhere = scratch_dir("chdir-elsewhere");
+  const int st = finish(start({"chdir", elsewhere}, "rel.trace", dir), 30);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+  ASSERT_TRUE(file_exists(dir + "/rel.trace"));
+  EXPECT_FALSE(file_exists(elsewhere + "/rel.trace"));
+  bool found = false;
+  for (const Op& op : valid_trace(dir + "/rel.trace").ops) found = found || op.size == 5151;
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(leftovers(dir).empty());
+  EXPECT_TRUE(leftovers(elsewhere).empty());
+}
+
+// Thread numbers are reused once a thread exits: any number of threads over
+// a program's life gives a trace the readers accept (they stop at 65535).
+TEST(RecorderThreads, SeventyThousandSequentialThreadsGiveAReadableTrace) {
+  const std::string dir = scratch_dir("threads70k");
+  const std::string path = dir + "/t.trace";
+  const int st = finish(start({"threads70k"}, path), 240);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+  trace::Trace t = valid_trace(path);
+  EXPECT_LE(t.header.thread_count, 16u);
+  std::uint64_t worker_allocs = 0;
+  for (const Op& op : between_markers(t))
+    worker_allocs += op.kind == OpKind::kAlloc && op.size == 7070 && op.thread != 0;
+  EXPECT_EQ(worker_allocs, 70000u);
+}
+
+TEST(RecorderThreads, Memalign2To31IsRecordedExactly) {
+  const std::string dir = scratch_dir("memalign");
+  const std::string path = dir + "/t.trace";
+  const int st = finish(start({"memalign31"}, path), 30);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+  std::vector<Op> ops = between_markers(valid_trace(path));
+  ASSERT_EQ(ops.size(), 2u) << describe(ops);
+  EXPECT_EQ(trace::align_bytes(ops[0].align_code), std::size_t{1} << 31);
+}
+
+// env, sh -c and wrapper scripts exec the program without forking: the
+// recording used to end there, the program's trace went to FILE.<pid> and
+// the spool was left behind.
+TEST(RecorderFiles, ExecWithoutForkRecordsBothImages) {
+  const std::string dir = scratch_dir("exec");
+  const std::string path = dir + "/t.trace";
+  const pid_t pid = start({"exec-self"}, path);
+  const int st = finish(pid, 30);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+  // The image that runs last keeps the name; the one before exec is a side trace.
+  EXPECT_EQ(between_markers(valid_trace(path)).size(), 17u);
+  const std::string before = path + ".record-target." + std::to_string(pid);
+  ASSERT_TRUE(file_exists(before));
+  bool found = false;
+  for (const Op& op : valid_trace(before).ops) found = found || op.size == 8888;
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(leftovers(dir).empty());
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "workloads/trace/binary_format.hpp"
 #include "workloads/trace/checker.hpp"
 #include "workloads/trace/open.hpp"
 
@@ -296,7 +297,7 @@ TEST(Checker, FreeOfNeverAllocatedAndDoubleFree) {
   EXPECT_EQ(trace::describe(I::kDoubleFree, t.ops[2]),
             "free of id 1, which is already freed (double free)");
   EXPECT_EQ(trace::describe(I::kFreeNeverAllocated, t.ops[3]),
-            "free of id 9, which was never allocated");
+            "free of id 9, which was never allocated (or was freed long before)");
   EXPECT_EQ(trace::describe(I::kDoubleFree, t.ops[4]),
             "realloc of id 1, which is already freed (double free)");
   EXPECT_EQ(c.live_blocks(), 1u);
@@ -382,4 +383,106 @@ TEST(LastLine, WithoutNewlineIsParsed) {
   std::string log;
   for (int i = 1; i < 2000; ++i) log += "--1-- malloc(8) = 0x" + std::to_string(i * 16) + "\n";
   EXPECT_EQ(parse(log + "--1-- free(0x16)").ops.size(), 2000u);  // block 1 is at "0x16"
+}
+
+// ---- issue 16: limits, lossless text headers, bounded checker ----------------
+
+TEST(RoundTrip, TextKeepsHeaderStringsByteForByte) {
+  trace::Trace t;
+  t.header.program = " prog\twith tab ";
+  t.header.command_line = "a\nb\r\\x41 \\ \x01\x7f end\\";
+  t.header.date = "";
+  t.ops.push_back(Op{OpKind::kAlloc, 0, 0, 1, 0, 8, 0});
+  const std::string text = to_text(t);
+  // One header line each: the newline did not split the command.
+  EXPECT_NE(text.find("\ncommand a\\x0ab\\x0d\\\\x41 \\\\ \\x01\\x7f end\\\\\n"), std::string::npos)
+      << text;
+  trace::Trace back = parse(text);
+  EXPECT_EQ(back.header.program, t.header.program);
+  EXPECT_EQ(back.header.command_line, t.header.command_line);
+  EXPECT_EQ(back.header.date, t.header.date);
+  EXPECT_EQ(parse(to_binary(back)).header.command_line, t.header.command_line);
+}
+
+TEST(TextFormat, ABackslashThatStartsNoEscapeIsKept) {
+  EXPECT_EQ(parse("stalloc-trace 1\ncommand C:\\dir\\xq \\x4\na 0 1 8\n").header.command_line,
+            "C:\\dir\\xq \\x4");
+}
+
+TEST(Limits, ReadersRefuse65536ThreadsAndAccept65535) {
+  EXPECT_EQ(trace::kMaxThreads, 65535u);
+  EXPECT_EQ(error_of("stalloc-trace 1\nthreads 65536\n", "h.txt"),
+            "h.txt: line 2: thread count 65536 exceeds the limit of 65535");
+  EXPECT_EQ(parse("stalloc-trace 1\nthreads 65535\na 65534 1 8\n").header.thread_count, 65535u);
+  EXPECT_NE(error_of("stalloc-trace 1\na 65535 1 8\n").find("thread 65535 out of range"),
+            std::string::npos);
+  trace::Trace t;
+  t.header.thread_count = 65535;
+  t.ops.push_back(Op{OpKind::kAlloc, 0, 65534, 1, 0, 8, 0});
+  std::string bin = to_binary(t);
+  EXPECT_EQ(parse(bin).header.thread_count, 65535u);
+  // The same trace announcing one thread more.
+  std::uint8_t head[64];
+  const std::size_t n65535 = trace::encode_header(head, "", "", "", 65535, 1);
+  std::string more = bin;
+  std::uint8_t head2[64];
+  const std::size_t n65536 = trace::encode_header(head2, "", "", "", 65536, 1);
+  more.replace(0, n65535, reinterpret_cast<const char*>(head2), n65536);
+  EXPECT_NE(error_of(more).find("thread count 65536 exceeds the limit of 65535"), std::string::npos)
+      << error_of(more);
+}
+
+TEST(Limits, AlignmentsBeyondOneGiBAreRepresented) {
+  trace::Trace t;
+  t.ops.push_back(Op{OpKind::kAlloc, 32, 0, 1, 0, 8, 0});  // 2^31
+  EXPECT_EQ(parse(to_binary(t)).ops, t.ops);
+  EXPECT_EQ(parse(to_text(t)).ops, t.ops);
+  EXPECT_NE(to_text(t).find("a 0 1 8 2147483648"), std::string::npos);
+}
+
+TEST(BinaryFormat, PaddedOpCountAndTheAllocationFreeDecoder) {
+  trace::Trace t = parse(kSample);
+  std::string bin = to_binary(t);
+  std::uint8_t head[256];
+  const std::size_t plain = trace::encode_header(head, t.header.program, t.header.command_line,
+                                                 t.header.date, 2, t.ops.size());
+  std::uint8_t padded[256];
+  const std::size_t len = trace::encode_header_padded(
+      padded, t.header.program, t.header.command_line, t.header.date, 2, t.ops.size());
+  EXPECT_EQ(len, plain - 1 + trace::kMaxVarintBytes);
+  std::string with_padding =
+      std::string(reinterpret_cast<const char*>(padded), len) + bin.substr(plain);
+  EXPECT_EQ(parse(with_padding).ops, t.ops);
+  // The decoder reads what the encoder wrote and refuses every truncation.
+  trace::BinaryOpEncoder enc;
+  trace::BinaryOpDecoder dec;
+  for (const Op& op : t.ops) {
+    std::uint8_t rec[trace::kMaxOpBytes];
+    const std::size_t n = enc.encode(op, rec);
+    for (std::size_t cut = 0; cut < n; ++cut) {
+      trace::BinaryOpDecoder probe = dec;
+      Op ignored;
+      EXPECT_EQ(probe.decode(rec, rec + cut, ignored), 0u);
+    }
+    Op got;
+    ASSERT_EQ(dec.decode(rec, rec + n, got), n);
+    EXPECT_EQ(got, op);
+  }
+}
+
+TEST(Checker, MemoryFollowsTheLiveBlocksNotEveryIdEverFreed) {
+  trace::Checker c;
+  Op a{OpKind::kAlloc, 0, 0, 0, 0, 16, 0};
+  Op f{OpKind::kFree, 0, 0, 0, 0, 0, 0};
+  constexpr std::uint64_t kIds = 1'000'000;
+  for (std::uint64_t id = 1; id <= kIds; ++id) {
+    a.id = f.id = id;
+    ASSERT_EQ(c.apply(a), trace::Issue::kNone);
+    ASSERT_EQ(c.apply(f), trace::Issue::kNone);
+  }
+  EXPECT_LE(c.tracked_ids(), trace::Checker::kRecentFrees);
+  f.id = kIds;  // a recent free: still recognised as a double free
+  EXPECT_EQ(c.apply(f), trace::Issue::kDoubleFree);
+  f.id = 1;  // long gone: rejected all the same
+  EXPECT_EQ(c.apply(f), trace::Issue::kFreeNeverAllocated);
 }

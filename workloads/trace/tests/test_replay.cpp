@@ -271,3 +271,68 @@ TEST(ReplayThreads, ShippedMultithreadedTraceReplaysCleanly) {
   EXPECT_EQ(a.inner_.live_blocks(), 0u);
   EXPECT_EQ(w.corruptions(), 0u);
 }
+
+// Issue 16: a 41-byte file must not make the replay zero 1 GiB, nor a small
+// .zst hold hundreds of millions of ops.
+TEST(ReplayLimits, AOneGiBCallocIsRefusedUnderTheDefaultCap) {
+  const std::string path = write_temp("calloc-1g.txt", "stalloc-trace 1\nc 0 1 1 1073741824\n");
+  EXPECT_LT(fs::file_size(path), 41u);
+  ::unsetenv("STALLOC_TRACE_MAX_LIVE");
+  try {
+    TraceReplay w(opts(path), Point{});
+    FAIL() << "a 1 GiB request was accepted";
+  } catch (const workloads::trace::TraceError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path +
+                  ": line 2: the program would have 1073741824 bytes live, over the replay "
+                  "limit of 268435456 (raise it with --max-live SIZE or STALLOC_TRACE_MAX_LIVE)");
+  }
+  // Raised, the same trace loads (loading allocates nothing of the request).
+  workloads::trace::ReplayLimits raised;
+  raised.max_live_bytes = std::uint64_t{2} << 30;
+  EXPECT_EQ(workloads::trace::compile_replay(path, 0, raised).peak_bytes, 1u << 30);
+}
+
+TEST(ReplayLimits, TheLiveSetCountsEveryBlockAndReallocsToo) {
+  const std::string path =
+      write_temp("live.txt", "stalloc-trace 1\na 0 1 600\nc 0 2 4 100\nf 0 1\nf 0 2\n");
+  workloads::trace::ReplayLimits l;
+  l.max_live_bytes = 1000;
+  EXPECT_EQ(workloads::trace::compile_replay(path, 0, l).peak_bytes, 1000u);
+  l.max_live_bytes = 999;
+  EXPECT_THROW(workloads::trace::compile_replay(path, 0, l), workloads::trace::TraceError);
+  // The realloc to 1001 bytes is what crosses 1000.
+  l.max_live_bytes = 1000;
+  const std::string grown =
+      write_temp("grown.txt", "stalloc-trace 1\na 0 1 600\nf 0 1\na 0 2 400\nr 0 2 3 1001\n");
+  try {
+    workloads::trace::compile_replay(grown, 0, l);
+    FAIL() << "no error";
+  } catch (const workloads::trace::TraceError& e) {
+    EXPECT_NE(std::string(e.what()).find(": line 5: the program would have 1001 bytes live"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ReplayLimits, OpCountAndEnvironmentAndSizes) {
+  const std::string path = write_temp("ops.txt", kTrace);
+  workloads::trace::ReplayLimits l;
+  l.max_ops = 10;
+  EXPECT_THROW(workloads::trace::compile_replay(path, 0, l), workloads::trace::TraceError);
+  l.max_ops = 11;
+  EXPECT_NO_THROW(workloads::trace::compile_replay(path, 0, l));
+  ::setenv("STALLOC_TRACE_MAX_LIVE", "1K", 1);
+  EXPECT_EQ(workloads::trace::ReplayLimits::from_environment().max_live_bytes, 1024u);
+  ::setenv("STALLOC_TRACE_MAX_LIVE", "lots", 1);
+  EXPECT_THROW(workloads::trace::ReplayLimits::from_environment(), workloads::trace::TraceError);
+  ::unsetenv("STALLOC_TRACE_MAX_LIVE");
+  using workloads::trace::parse_byte_size;
+  EXPECT_EQ(parse_byte_size("512M"), std::uint64_t{512} << 20);
+  EXPECT_EQ(parse_byte_size("2G"), std::uint64_t{2} << 30);
+  EXPECT_EQ(parse_byte_size("12345"), 12345u);
+  EXPECT_FALSE(parse_byte_size("0"));
+  EXPECT_FALSE(parse_byte_size("-1"));
+  EXPECT_FALSE(parse_byte_size("1X"));
+  EXPECT_FALSE(parse_byte_size("99999999999T"));
+}

@@ -1,6 +1,7 @@
 // stalloc-trace, the command-line tool: conversions, and bad input giving a
 // clear message and exit status 2.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,8 +20,11 @@ struct Result {
   std::string out;  // stdout and stderr
 };
 
-Result run(const std::string& args) {
-  std::string cmd = std::string(STALLOC_TRACE_TOOL) + " " + args + " 2>&1";
+// `timeout`: seconds after which the tool is killed (status 124), for tests
+// whose failure mode is a hang.
+Result run(const std::string& args, int timeout = 0) {
+  std::string cmd = (timeout ? "timeout " + std::to_string(timeout) + " " : std::string()) +
+                    STALLOC_TRACE_TOOL + " " + args + " 2>&1";
   std::FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf;
@@ -133,4 +137,66 @@ TEST(Tool, ReplaysAgainstGlibc) {
   r = run("replay --rounds 0 " + temp("r0.txt", kText));
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("--rounds"), std::string::npos) << r.out;
+}
+
+// ---- issue 16: outputs that are not regular files, inputs that are streams ----
+
+TEST(ToolOutput, ASymlinkIsWrittenThroughAndStaysASymlink) {
+  const std::string txt = temp("sl.txt", kText), target = scratch("sl-target.bin"),
+                    link = scratch("sl-link.bin");
+  std::remove(link.c_str());
+  std::ofstream(target) << "old";
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  Result r = run("to-binary " + txt + " " + link);
+  ASSERT_EQ(r.status, 0) << r.out;
+  struct stat st;
+  ASSERT_EQ(::lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode)) << "the symlink was replaced by a file";
+  EXPECT_EQ(workloads::trace::read_trace(target).ops.size(), 5u);
+}
+
+TEST(ToolOutput, AFifoIsWrittenThroughNotReplaced) {
+  const std::string txt = temp("fifo.txt", kText), fifo = scratch("out.fifo"),
+                    got = scratch("fifo-got.txt");
+  std::remove(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // A reader on the other end, as a pipeline would have.
+  const std::string reader = "timeout 20 cat " + fifo + " > " + got + " &";
+  ASSERT_EQ(std::system(reader.c_str()), 0);
+  Result r = run("to-text " + txt + " " + fifo);
+  ASSERT_EQ(r.status, 0) << r.out;
+  struct stat st;
+  ASSERT_EQ(::stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  for (int i = 0; i < 200 && slurp(got).find("f 0 3") == std::string::npos; ++i) ::usleep(10000);
+  EXPECT_EQ(workloads::trace::read_trace(got).ops.size(), 5u);
+  std::remove(fifo.c_str());
+}
+
+TEST(ToolOutput, AnUnwritableOutputIsFoundBeforeTheInputIsRead) {
+  // The input is a FIFO nobody writes to: reading it would wait for ever.
+  const std::string fifo = scratch("never-written.fifo");
+  std::remove(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Result r = run("to-binary " + fifo + " /nonexistent-dir/x.trace", 20);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("/nonexistent-dir/x.trace: directory /nonexistent-dir does not exist"),
+            std::string::npos)
+      << r.out;
+  std::remove(fifo.c_str());
+}
+
+TEST(ToolInput, TracesStreamFromAPipeAndAFifo) {
+  const std::string txt = temp("pipe.txt", kText);
+  Result r = run("validate /dev/stdin < " + txt);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("ok, text trace, 5 ops"), std::string::npos) << r.out;
+  const std::string fifo = scratch("in.fifo");
+  std::remove(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(std::system(("timeout 20 cat " + txt + " > " + fifo + " &").c_str()), 0);
+  r = run("stats " + fifo);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("ops         5"), std::string::npos) << r.out;
+  std::remove(fifo.c_str());
 }

@@ -23,6 +23,7 @@
 
 #include "workloads/trace/checker.hpp"
 #include "workloads/trace/open.hpp"
+#include "workloads/trace/output.hpp"
 #include "workloads/trace/replay.hpp"
 
 namespace trace = workloads::trace;
@@ -31,32 +32,23 @@ namespace {
 
 constexpr int kBadInput = 2;
 
-// Writes through a temporary file renamed at the end, so an interrupted
-// conversion never leaves a half-written trace under the final name.
+// "-" is stdout; anything else goes through trace::write_output, which
+// never replaces a device, FIFO or symlink with a regular file.
 template <class WriteFn>
-void write_atomically(const std::string& out, WriteFn write) {
+void write_to(const std::string& out, WriteFn write) {
   if (out == "-") {
     write(stdout, std::string("<stdout>"));
-    std::fflush(stdout);
+    if (std::fflush(stdout) != 0) throw trace::TraceError("<stdout>: write error");
     return;
   }
-  std::string tmp = out + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw trace::TraceError(out + ": cannot write: " + std::strerror(errno));
-  try {
-    write(f, out);
-  } catch (...) {
-    std::fclose(f);
-    std::remove(tmp.c_str());
-    throw;
-  }
-  if (std::fclose(f) != 0 || std::rename(tmp.c_str(), out.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw trace::TraceError(out + ": write failed: " + std::strerror(errno));
-  }
+  trace::write_output(out, write);
 }
 
 int convert(const std::string& in, const std::string& out, bool binary, bool require_valgrind) {
+  if (out != "-") {
+    if (std::string problem = trace::output_problem(out); !problem.empty())
+      throw trace::TraceError(problem);
+  }
   trace::TraceFile file = trace::TraceFile::open(in);
   if (require_valgrind && file.format() != trace::Format::kValgrind)
     throw trace::TraceError(in + ": byte 0: not a valgrind --trace-malloc log (it is a " +
@@ -66,7 +58,7 @@ int convert(const std::string& in, const std::string& out, bool binary, bool req
     std::cerr << in << ": " << t.warnings
               << " warning(s) while importing (frees of unknown addresses, "
               << "unparsable calls); those lines were skipped\n";
-  write_atomically(out, [&](std::FILE* f, const std::string& name) {
+  write_to(out, [&](std::FILE* f, const std::string& name) {
     if (binary)
       trace::write_binary(f, name, t.header, t.ops);
     else

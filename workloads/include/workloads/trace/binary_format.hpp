@@ -53,6 +53,22 @@ inline std::size_t encode_header(std::uint8_t* out, std::string_view program, st
   return n;
 }
 
+// Where encode_header put the op count when it was asked to pad it: the
+// count's kMaxVarintBytes bytes end the header.
+inline std::size_t padded_op_count_offset(std::size_t header_len) {
+  return header_len - kMaxVarintBytes;
+}
+
+// As encode_header, with the op count padded to kMaxVarintBytes so that it
+// can be rewritten once known (put_varint_padded at padded_op_count_offset).
+inline std::size_t encode_header_padded(std::uint8_t* out, std::string_view program,
+                                        std::string_view cmd, std::string_view date,
+                                        std::uint32_t threads, std::uint64_t ops) {
+  std::size_t n = encode_header(out, program, cmd, date, threads, 0) - 1;  // 0 takes one byte
+  put_varint_padded(out + n, ops);
+  return n + kMaxVarintBytes;
+}
+
 // Stateful op encoder: each record is relative to the previous one.
 class BinaryOpEncoder {
  public:
@@ -96,6 +112,68 @@ class BinaryOpEncoder {
     }
     if (op.creates_block()) last_new_ = op.id;
     return n;
+  }
+
+ private:
+  std::uint64_t last_new_ = 0;
+  std::uint32_t thread_ = 0;
+};
+
+// The encoder's inverse for records in memory, without allocating or
+// throwing (the recorder decodes its spool with it, also from a signal
+// handler). BinaryReader below does the same on a stream, with located errors.
+class BinaryOpDecoder {
+ public:
+  // Decodes the record at [p, end) into op; returns its length, or 0 if it is
+  // truncated or breaks a limit (then nothing changes).
+  std::size_t decode(const std::uint8_t* p, const std::uint8_t* end, Op& op) {
+    const std::uint8_t* q = p;
+    auto next = [&](std::uint64_t& v) {
+      const std::size_t n = q < end ? get_varint(q, end, v) : 0;
+      q += n;
+      return n != 0;
+    };
+    if (p >= end) return 0;
+    const std::uint8_t tag = *q++;
+    const unsigned kind = tag & 0x07;
+    if (kind < 1 || kind > 4) return 0;
+    Op o;
+    o.kind = static_cast<OpKind>(kind);
+    std::uint64_t thread = thread_, align = tag >> 4, a, b, c;
+    if ((tag & kTagThreadFlag) && (!next(thread) || thread >= kMaxThreads)) return 0;
+    if (align == kTagAlignEscape && !next(align)) return 0;
+    if (align > kMaxAlignLog2 + 1 || (align != 0 && o.kind == OpKind::kFree)) return 0;
+    o.thread = static_cast<std::uint32_t>(thread);
+    o.align_code = static_cast<std::uint8_t>(align);
+    auto unz = [](std::uint64_t v) { return static_cast<std::uint64_t>(unzigzag(v)); };
+    switch (o.kind) {
+      case OpKind::kAlloc:
+        if (!next(a) || !next(b) || b > kMaxSize) return 0;
+        o.id = last_new_ + unz(a);
+        o.size = b;
+        break;
+      case OpKind::kCalloc:
+        if (!next(a) || !next(b) || !next(c) || b > kMaxSize || c > kMaxSize) return 0;
+        if (c != 0 && b > kMaxSize / c) return 0;
+        o.id = last_new_ + unz(a);
+        o.count = b;
+        o.size = c;
+        break;
+      case OpKind::kFree:
+        if (!next(a)) return 0;
+        o.id = last_new_ - unz(a);
+        break;
+      case OpKind::kRealloc:
+        if (!next(a) || !next(b) || !next(c) || c > kMaxSize) return 0;
+        o.old_id = last_new_ - unz(a);
+        o.id = last_new_ + unz(b);
+        o.size = c;
+        break;
+    }
+    thread_ = o.thread;
+    if (o.creates_block()) last_new_ = o.id;
+    op = o;
+    return static_cast<std::size_t>(q - p);
   }
 
  private:
@@ -154,7 +232,9 @@ class BinaryReader final : public Reader {
     at = in_.offset();
     std::uint64_t threads = varint("thread count");
     if (threads > kMaxThreads)
-      in_.fail("thread count " + std::to_string(threads) + " exceeds the limit", at);
+      in_.fail("thread count " + std::to_string(threads) + " exceeds the limit of " +
+                   std::to_string(kMaxThreads),
+               at);
     header_.thread_count = static_cast<std::uint32_t>(threads);
     header_.op_count = varint("op count");
   }

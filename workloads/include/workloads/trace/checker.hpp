@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "workloads/trace/op.hpp"
 
@@ -14,8 +15,8 @@ namespace workloads::trace {
 
 enum class Issue {
   kNone,
-  kFreeNeverAllocated,  // free/realloc of an id never created
-  kDoubleFree,          // free/realloc of an id already freed
+  kFreeNeverAllocated,  // free/realloc of an id not live and not among the recent frees
+  kDoubleFree,          // free/realloc of an id freed recently (Checker::kRecentFrees)
   kIdReused,            // a new block with the id of a live one
 };
 
@@ -26,7 +27,8 @@ inline std::string describe(Issue issue, const Op& op) {
     case Issue::kNone:
       return "ok";
     case Issue::kFreeNeverAllocated:
-      return what + " of id " + std::to_string(id) + ", which was never allocated";
+      return what + " of id " + std::to_string(id) +
+             ", which was never allocated (or was freed long before)";
     case Issue::kDoubleFree:
       return what + " of id " + std::to_string(id) + ", which is already freed (double free)";
     case Issue::kIdReused:
@@ -35,8 +37,15 @@ inline std::string describe(Issue issue, const Op& op) {
   return "?";
 }
 
+// Memory is proportional to the live blocks plus a fixed window of recent
+// frees, never to every id a trace ever freed (a long trace would otherwise
+// take gigabytes): a double free is recognised as one when the first free
+// is among the last kRecentFrees frees, and reported as a free of an id
+// that is not live otherwise. The trace is rejected either way.
 class Checker {
  public:
+  static constexpr std::size_t kRecentFrees = 1u << 16;
+
   // Applies op to the set of live blocks and says what, if anything, is wrong
   // with it. A wrong op changes nothing except kIdReused, where the new block
   // replaces the old one under that id.
@@ -59,12 +68,14 @@ class Checker {
   }
 
   std::uint64_t live_blocks() const { return live_.size(); }
+  // Ids held in memory: live blocks and remembered frees.
+  std::uint64_t tracked_ids() const { return live_.size() + recent_.size(); }
   std::uint64_t live_bytes() const { return live_bytes_; }
   std::uint64_t peak_bytes() const { return peak_bytes_; }
 
  private:
   Issue create(std::uint64_t id, std::uint64_t bytes) {
-    dead_.erase(id);
+    recent_.erase(id);
     auto [it, fresh] = live_.try_emplace(id, bytes);
     Issue issue = Issue::kNone;
     if (!fresh) {
@@ -78,15 +89,35 @@ class Checker {
   }
   Issue release(std::uint64_t id) {
     auto it = live_.find(id);
-    if (it == live_.end()) return dead_.count(id) ? Issue::kDoubleFree : Issue::kFreeNeverAllocated;
+    if (it == live_.end())
+      return recent_.count(id) ? Issue::kDoubleFree : Issue::kFreeNeverAllocated;
     live_bytes_ -= it->second;
     live_.erase(it);
-    dead_.emplace(id, 0);
+    remember_free(id);
     return Issue::kNone;
+  }
+  // A ring of the last kRecentFrees frees; recent_ maps each to its ring
+  // position, so an id freed, reused and freed again is forgotten only when
+  // its latest free leaves the ring.
+  void remember_free(std::uint64_t id) {
+    std::size_t pos;
+    if (ring_.size() < kRecentFrees) {
+      pos = ring_.size();
+      ring_.push_back(id);
+    } else {
+      pos = next_;
+      if (auto r = recent_.find(ring_[pos]); r != recent_.end() && r->second == pos)
+        recent_.erase(r);
+      ring_[pos] = id;
+      next_ = (next_ + 1) % kRecentFrees;
+    }
+    recent_[id] = pos;
   }
 
   std::unordered_map<std::uint64_t, std::uint64_t> live_;  // id -> bytes
-  std::unordered_map<std::uint64_t, char> dead_;
+  std::unordered_map<std::uint64_t, std::size_t> recent_;  // recently freed id -> ring position
+  std::vector<std::uint64_t> ring_;
+  std::size_t next_ = 0;
   std::uint64_t live_bytes_ = 0, peak_bytes_ = 0;
 };
 

@@ -18,8 +18,13 @@ inline constexpr std::uint64_t kFormatVersion = 1;
 // making a reader allocate absurd amounts or loop for ever: no real program
 // on a 64-bit machine gets a block of 2^48 bytes or runs a million threads.
 inline constexpr std::uint64_t kMaxSize = std::uint64_t{1} << 48;
-inline constexpr std::uint32_t kMaxThreads = 1u << 16;
-inline constexpr unsigned kMaxAlignLog2 = 30;  // 1 GiB alignment
+// The most threads a header may announce (numbers 0 .. kMaxThreads - 1).
+// The recorder reuses the number of a thread that has exited, so a program
+// needs this many threads alive at once to reach it.
+inline constexpr std::uint32_t kMaxThreads = (1u << 16) - 1;
+// Alignments beyond 2^47 cannot be met in a 47-bit address space, so no
+// allocator ever succeeded with one; anything up to that is recorded as asked.
+inline constexpr unsigned kMaxAlignLog2 = 47;
 inline constexpr std::size_t kMaxHeaderString = 1u << 16;
 
 enum class OpKind : std::uint8_t {

@@ -4,8 +4,12 @@
 // empty and the next pass can start over.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
+#include <cstdlib>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -13,6 +17,63 @@
 #include "workloads/trace/open.hpp"
 
 namespace workloads::trace {
+
+// What a replay may cost, so that a small file (a 41-byte text trace asking
+// for a 1 GiB calloc, a 180 KB .zst expanding to 800 M ops) cannot make the
+// harness take gigabytes. A trace beyond a limit is refused at load with
+// TraceError (the harness and stalloc-trace exit 2). Set with
+// `stalloc-bench --max-live SIZE` or the environment (which the harness's
+// workers inherit): STALLOC_TRACE_MAX_LIVE, STALLOC_TRACE_MAX_OPS.
+struct ReplayLimits {
+  // Requested bytes live at once; a single request counts in full. The
+  // shipped traces peak at 15 MiB.
+  static constexpr std::uint64_t kDefaultMaxLiveBytes = std::uint64_t{256} << 20;
+  // Ops held in memory (24 bytes each: 1.5 GiB). The shipped traces have
+  // at most 2.8 M.
+  static constexpr std::uint64_t kDefaultMaxOps = std::uint64_t{64} << 20;
+
+  std::uint64_t max_live_bytes = kDefaultMaxLiveBytes;
+  std::uint64_t max_ops = kDefaultMaxOps;
+
+  static ReplayLimits from_environment();
+};
+
+// "1048576", "64K", "256M", "2G", "1T" (binary multiples); nullopt if not a
+// positive size that fits 64 bits.
+inline std::optional<std::uint64_t> parse_byte_size(std::string_view s) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p == s.data()) return std::nullopt;
+  std::string_view unit(p, static_cast<std::size_t>(s.data() + s.size() - p));
+  unsigned shift = 0;
+  if (unit == "K" || unit == "k" || unit == "KiB")
+    shift = 10;
+  else if (unit == "M" || unit == "MiB")
+    shift = 20;
+  else if (unit == "G" || unit == "GiB")
+    shift = 30;
+  else if (unit == "T" || unit == "TiB")
+    shift = 40;
+  else if (!unit.empty())
+    return std::nullopt;
+  if (v == 0 || v > (~std::uint64_t{0} >> shift)) return std::nullopt;
+  return v << shift;
+}
+
+inline ReplayLimits ReplayLimits::from_environment() {
+  ReplayLimits l;
+  auto read = [](const char* name, std::uint64_t& into) {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') return;
+    const auto parsed = parse_byte_size(v);
+    if (!parsed)
+      throw TraceError(std::string(name) + "=" + v + ": not a positive size (e.g. 512M, 2G)");
+    into = *parsed;
+  };
+  read("STALLOC_TRACE_MAX_LIVE", l.max_live_bytes);
+  read("STALLOC_TRACE_MAX_OPS", l.max_ops);
+  return l;
+}
 
 struct ReplayOp {
   std::uint64_t bytes;  // requested bytes (calloc: count * size)
@@ -39,8 +100,10 @@ struct ReplayProgram {
 };
 
 // Reads `path` (any format) into a ReplayProgram. `max_ops` (0: all) keeps
-// only a prefix, for quick runs. Throws TraceError on malformed files.
-inline ReplayProgram compile_replay(const std::string& path, std::uint64_t max_ops = 0) {
+// only a prefix, for quick runs. Throws TraceError on malformed files and on
+// traces beyond `limits`.
+inline ReplayProgram compile_replay(const std::string& path, std::uint64_t max_ops = 0,
+                                    const ReplayLimits& limits = ReplayLimits::from_environment()) {
   ReplayProgram prog;
   prog.source = path;
   TraceFile file = TraceFile::open(path);
@@ -53,6 +116,14 @@ inline ReplayProgram compile_replay(const std::string& path, std::uint64_t max_o
   std::vector<std::uint32_t> slot_thread;
   std::vector<char> slot_live;
   std::uint64_t live_bytes = 0;
+  auto note_live = [&] {
+    if (live_bytes > limits.max_live_bytes)
+      throw TraceError(reader.where() + ": the program would have " + std::to_string(live_bytes) +
+                       " bytes live, over the replay limit of " +
+                       std::to_string(limits.max_live_bytes) +
+                       " (raise it with --max-live SIZE or STALLOC_TRACE_MAX_LIVE)");
+    if (live_bytes > prog.peak_bytes) prog.peak_bytes = live_bytes;
+  };
   auto take_slot = [&](std::uint32_t thread, std::uint64_t bytes) {
     std::uint32_t s;
     if (!free_slots.empty()) {
@@ -69,7 +140,7 @@ inline ReplayProgram compile_replay(const std::string& path, std::uint64_t max_o
     slot_thread[s] = thread;
     slot_live[s] = 1;
     live_bytes += bytes;
-    if (live_bytes > prog.peak_bytes) prog.peak_bytes = live_bytes;
+    note_live();
     return s;
   };
   auto emit = [&](OpKind kind, std::uint32_t slot, std::uint32_t thread, std::uint64_t bytes,
@@ -89,7 +160,9 @@ inline ReplayProgram compile_replay(const std::string& path, std::uint64_t max_o
       prog.truncated = true;
       break;
     }
-    ++prog.trace_ops;
+    if (++prog.trace_ops > limits.max_ops)
+      throw TraceError(reader.where() + ": more than " + std::to_string(limits.max_ops) +
+                       " ops, over the replay limit (raise it with STALLOC_TRACE_MAX_OPS)");
     prog.threads = std::max(prog.threads, op.thread + 1);
     switch (op.kind) {
       case OpKind::kAlloc:
@@ -131,7 +204,7 @@ inline ReplayProgram compile_replay(const std::string& path, std::uint64_t max_o
         slot_of.erase(it);
         slot_of[op.id] = s;
         live_bytes = live_bytes - slot_bytes[s] + op.size;
-        if (live_bytes > prog.peak_bytes) prog.peak_bytes = live_bytes;
+        note_live();
         slot_bytes[s] = op.size;
         slot_thread[s] = op.thread;
         emit(OpKind::kRealloc, s, op.thread, op.size, op.align_code);

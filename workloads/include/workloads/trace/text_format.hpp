@@ -27,11 +27,52 @@ namespace workloads::trace {
 inline constexpr std::string_view kTextMagic = "stalloc-trace";
 inline constexpr std::size_t kMaxTextLine = 1u << 20;
 
-// Header strings are one line each: control characters become spaces.
-inline std::string one_line(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+// Header strings are one line each, and the text form must give back the
+// exact bytes: a backslash, control characters (tab, newline, CR, ...) and a
+// space at either end (the reader strips those) are written as \\ and \xHH.
+inline std::string escape_header(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const bool edge_space = c == ' ' && (i == 0 || i + 1 == s.size());
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c == 0x7f || edge_space) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+// The inverse of escape_header. A backslash that starts neither escape is
+// kept as it is, so text traces written before escaping existed still read.
+inline std::string unescape_header(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == '\\') {
+      out += '\\';
+      ++i;
+    } else if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] == 'x' && hex(s[i + 2]) >= 0 &&
+               hex(s[i + 3]) >= 0) {
+      out += static_cast<char>(hex(s[i + 2]) * 16 + hex(s[i + 3]));
+      i += 3;
+    } else {
+      out += s[i];
+    }
+  }
   return out;
 }
 
@@ -69,9 +110,9 @@ inline void write_text(std::FILE* f, const std::string& name, Header header,
   std::uint32_t threads = 0;
   for (const Op& op : ops) threads = std::max(threads, op.thread + 1);
   std::string out = std::string(kTextMagic) + " " + std::to_string(kFormatVersion) + "\n";
-  out += "program " + one_line(header.program) + "\n";
-  out += "command " + one_line(header.command_line) + "\n";
-  out += "date " + one_line(header.date) + "\n";
+  out += "program " + escape_header(header.program) + "\n";
+  out += "command " + escape_header(header.command_line) + "\n";
+  out += "date " + escape_header(header.date) + "\n";
   out += "threads " + std::to_string(std::max(header.thread_count, threads)) + "\n";
   out += "ops " + std::to_string(ops.size()) + "\n";
   for (const Op& op : ops) {
@@ -110,14 +151,16 @@ class TextReader final : public Reader {
       std::string_view value =
           sp == std::string_view::npos ? std::string_view{} : strip(body.substr(sp + 1));
       if (key == "program") {
-        header_.program = std::string(value);
+        header_.program = header_string(value, "program name");
       } else if (key == "command") {
-        header_.command_line = std::string(value);
+        header_.command_line = header_string(value, "command line");
       } else if (key == "date") {
-        header_.date = std::string(value);
+        header_.date = header_string(value, "date");
       } else if (key == "threads") {
         std::uint64_t t = number(value, "thread count");
-        if (t > kMaxThreads) fail("thread count " + std::to_string(t) + " exceeds the limit");
+        if (t > kMaxThreads)
+          fail("thread count " + std::to_string(t) + " exceeds the limit of " +
+               std::to_string(kMaxThreads));
         header_.thread_count = static_cast<std::uint32_t>(t);
         have_threads_ = true;
       } else if (key == "ops") {
@@ -211,6 +254,13 @@ class TextReader final : public Reader {
   }
 
  private:
+  std::string header_string(std::string_view value, const char* what) const {
+    std::string s = unescape_header(value);
+    if (s.size() > kMaxHeaderString)
+      fail(std::string(what) + " is too long (" + std::to_string(s.size()) + " bytes)");
+    return s;
+  }
+
   [[noreturn]] void fail(const std::string& what) const {
     throw TraceError(in_.name() + ": line " + std::to_string(line_) + ": " + what);
   }

@@ -22,6 +22,17 @@ inline std::size_t put_varint(std::uint8_t* out, std::uint64_t v) {
   return n;
 }
 
+// Writes v in exactly kMaxVarintBytes bytes (continuation bits on the first
+// nine). Readers accept it like any varint; a writer that learns a count only
+// at the end reserves its place with this and overwrites it in place.
+inline void put_varint_padded(std::uint8_t* out, std::uint64_t v) {
+  for (std::size_t i = 0; i + 1 < kMaxVarintBytes; ++i) {
+    out[i] = static_cast<std::uint8_t>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out[kMaxVarintBytes - 1] = static_cast<std::uint8_t>(v);
+}
+
 inline std::uint64_t zigzag(std::int64_t v) {
   return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
 }

@@ -1,0 +1,41 @@
+#include "state.hpp"
+
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace recorder {
+
+std::atomic<int> g_state{kOff};
+pid_t g_recording_pid = 0;
+std::atomic<bool> g_write_failed{false};
+__thread int t_guard __attribute__((tls_model("initial-exec"))) = 0;
+
+pid_t current_tid() {
+  return static_cast<pid_t>(syscall(SYS_gettid));
+}
+
+bool write_all(int fd, const void* data, std::size_t len) {
+  const auto* p = static_cast<const char*>(data);
+  while (len > 0) {
+    const ssize_t k = write(fd, p, len);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return false;
+    p += k;
+    len -= static_cast<std::size_t>(k);
+  }
+  return true;
+}
+
+void say(const char* message) {
+  static const char prefix[] = "stalloc-record: ";
+  const int saved = errno;
+  (void)write_all(2, prefix, sizeof prefix - 1);
+  (void)write_all(2, message, std::strlen(message));
+  (void)write_all(2, "\n", 1);
+  errno = saved;
+}
+
+}  // namespace recorder
