@@ -43,9 +43,10 @@ def context(quick=True, repetitions=10, seed=42, host="testbox"):
 def _latency(scale):
     def one(count, base):
         if count == 0:
-            return {"count": 0, "p50_ns": None, "p99_ns": None, "p999_ns": None, "max_ns": None}
+            return {"count": 0, "p50_ns": None, "p99_ns": None, "p999_ns": None, "max_ns": None,
+                    "resolution_ns": 10.0, "below_resolution": []}
         return {"count": count, "p50_ns": base, "p99_ns": base * 3, "p999_ns": base * 8,
-                "max_ns": base * 40}
+                "max_ns": base * 40, "resolution_ns": 10.0, "below_resolution": []}
     return {"allocate": one(1000, 20 * scale), "free": one(1000, 15 * scale), "realloc": one(0, 0)}
 
 
@@ -90,6 +91,7 @@ def entry(workload, point_name, point_value, allocator, threads, samples, status
     held = 2352 if "stalloc" in allocator else 400_000
     e["instrumented"] = {
         "rounds": 100, "ops": 409600, "sample_every": 7, "timer": "rdtsc", "timer_overhead_ns": 20.0,
+        "timer_resolution_ns": 10.0,
         "latency": _latency(med / 4), "requested_live_peak_bytes": 2256,
         "requested_live_end_bytes": 0, "held_peak_bytes": held,
         "held_source": "arena_high_water" if "stalloc" in allocator else "mallinfo2",
