@@ -10,14 +10,20 @@
 
 namespace harness {
 
-// `NAME` or `NAME:ARG` (the argument goes to workloads::Options::input).
+// `NAME`, `NAME:FILE` for a workload that reads a file (the argument goes
+// to workloads::Options::input), or `NAME:key=value` / `NAME:key` to select
+// sweep points of the others.
 struct WorkloadSpec {
   std::string name;
   std::string input;
+  std::string select_key;    // "live": only this sweep ...
+  std::string select_value;  // ... and, when not empty, only this point
+  // What names the workload in results and in a worker's command line: the
+  // point selection is the parent's business.
   std::string text() const { return input.empty() ? name : name + ":" + input; }
 };
 
-enum class Format { table, json, csv };
+enum class Format { table, json, csv, gbench };
 
 struct Config {
   std::vector<WorkloadSpec> workloads;
@@ -30,8 +36,11 @@ struct Config {
   std::uint64_t seed = 42;
   bool quick = false;
   // One worker per repetition, round-robin over the entries (see --help).
-  bool interleave = false;
-  std::string out;  // empty: results/<workloads>-<time>.json
+  bool interleave = true;
+  std::string out;         // empty: ./results/<workloads>-<time>.json
+  std::string gbench_out;  // Google Benchmark JSON, beside the results
+  std::string filter;      // ECMAScript regex over entry names, empty: all
+  bool quiet = false;      // no progress on stderr
   Format format = Format::table;
   bool list = false;
   std::string command_line;

@@ -214,20 +214,27 @@ nlohmann::json timed_pass(const WorkerRequest& r, const workloads::Point& point)
   if (reporter.repetitions.empty()) throw std::runtime_error("benchmark produced no repetitions");
 
   std::vector<double> ns_per_op;
+  std::vector<double> cpu_ns_per_op;
   std::vector<std::uint64_t> ops_per_rep;
+  std::vector<std::int64_t> iterations;
   for (const auto& run : reporter.repetitions) {
     const auto it = run.counters.find("ops");
     const double ops = it == run.counters.end() ? 0.0 : static_cast<double>(it->second.value);
     if (ops <= 0) throw std::runtime_error("the workload reported no operations");
     ops_per_rep.push_back(static_cast<std::uint64_t>(ops));
     ns_per_op.push_back(run.real_accumulated_time * 1e9 / ops);
+    // CPU time of all the entry's threads: beside the wall time, it shows a
+    // repetition that waited (descheduled, or spinning on a lock holder).
+    cpu_ns_per_op.push_back(run.cpu_accumulated_time * 1e9 / ops);
+    iterations.push_back(run.iterations);
   }
   nlohmann::json j;
   j["iterations"] = reporter.repetitions.front().iterations;
+  j["iterations_per_repetition"] = iterations;
   j["ops_per_repetition"] = ops_per_rep;
+  j["cpu_ns_per_op"] = cpu_ns_per_op;
   write_timing_summary(j, ns_per_op);
-  j["ratio_to_system"] = nullptr;  // filled in by the parent, which sees every entry
-  j["speedup_vs_system"] = nullptr;
+  j["speedup_vs_system"] = nullptr;  // filled in by the parent, which sees every entry
   return j;
 }
 

@@ -4,12 +4,15 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <filesystem>
+#include <cctype>
+#include <charconv>
 #include <ostream>
+#include <regex>
 #include <thread>
 
 #include "catalog.hpp"
 #include "context.hpp"
+#include "output_file.hpp"
 
 namespace harness {
 namespace {
@@ -37,20 +40,34 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-std::string unwritable_reason(const std::string& out) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path path(out);
-  if (fs::is_directory(path, ec)) return "--out " + out + " is a directory";
-  fs::path dir = path.parent_path();
-  if (dir.empty()) dir = ".";
-  if (!fs::is_directory(dir, ec))
-    return "--out " + out + ": directory " + dir.string() + " does not exist";
-  if (::access(dir.c_str(), W_OK) != 0)
-    return "--out " + out + ": directory " + dir.string() + " is not writable";
-  if (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0)
-    return "--out " + out + " is not writable";
-  return {};
+// Splits one comma-separated option value; empty names are kept, so that the
+// caller can reject them.
+std::vector<std::string> split_commas(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const std::string& v : values) {
+    std::size_t begin = 0;
+    while (true) {
+      const std::size_t comma = v.find(',', begin);
+      out.push_back(
+          v.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin));
+      if (comma == std::string::npos) break;
+      begin = comma + 1;
+    }
+  }
+  return out;
+}
+
+// "key=value" or "key": which sweep points of a workload to run.
+bool parse_selector(const std::string& arg, WorkloadSpec& spec) {
+  const auto eq = arg.find('=');
+  spec.select_key = arg.substr(0, eq);
+  spec.select_value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+  const auto word = [](const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+      return std::isalnum(c) || c == '-' || c == '_';
+    });
+  };
+  return word(spec.select_key) && (eq == std::string::npos || word(spec.select_value));
 }
 
 }  // namespace
@@ -91,14 +108,21 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
 
   app.add_flag("--list", config.list,
                "List every workload and allocator (with availability) and exit");
+  // One value per occurrence, split here: CLI11's own splitting of "," (two
+  // empty names) went on to take the next option as a name.
   app.add_option("-w,--workload", workload_args,
-                 "Workloads to run, comma-separated, or 'all'; NAME:ARG passes ARG to the workload")
-      ->delimiter(',')
+                 "Workloads to run, comma-separated, or 'all'; NAME:key=value selects sweep "
+                 "points (see --list), trace:FILE names a trace")
+      ->allow_extra_args(false)
       ->type_name("NAME[,NAME...]");
   app.add_option("-a,--allocator", allocator_args,
                  "Allocators to compare, comma-separated (default: every available one)")
-      ->delimiter(',')
+      ->allow_extra_args(false)
       ->type_name("NAME[,NAME...]");
+  app.add_option("--filter", config.filter,
+                 "Run only the entries whose name (workload[/point]/allocator/threads:N, as in "
+                 "--format gbench) matches this regular expression (ECMAScript, searched)")
+      ->type_name("REGEX");
   app.add_option(
          "-t,--threads", threads,
          "Most threads for multithreaded workloads: runs 1, 2, 4, ... up to N (default: cores)")
@@ -108,25 +132,39 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
                  "Google Benchmark repetitions per entry (default 5, quick 3)")
       ->check(CLI::Range(1, 1000))
       ->type_name("N");
+  // Checked after parsing: CLI::Range lets NaN through (every comparison
+  // with it is false).
   app.add_option("--min-time", min_time,
                  "Google Benchmark minimum time per repetition, seconds (default 0.2, quick 0.01)")
-      ->check(CLI::Range(0.001, 60.0))
       ->type_name("SECONDS");
-  // NonNegativeNumber: CLI11 would otherwise wrap "-1" into a huge unsigned seed.
-  app.add_option("-s,--seed", config.seed, "Seed of every workload's request stream (default 42)")
-      ->check(CLI::NonNegativeNumber)
+  // A string, parsed here: CLI11 wraps "-1" and clamps an overlong number.
+  std::string seed_text;
+  app.add_option("-s,--seed", seed_text, "Seed of every workload's request stream (default 42)")
       ->type_name("N");
-  app.add_flag("-q,--quick", config.quick, "Short run for CI: small workloads, few repetitions");
-  app.add_flag("--interleave", config.interleave,
-               "Run the repetitions round-robin: every entry once, then every entry again, each "
-               "in its own worker, so a slow phase of a shared machine hits all allocators alike "
-               "(slower: one process per repetition)");
+  app.add_flag("-q,--quick", config.quick,
+               "Short run for CI: small workloads (traces: their first 100,000 ops), few "
+               "repetitions; labelled in the table and the JSON");
+  bool interleave = false;
+  bool no_interleave = false;
+  app.add_flag("--interleave", interleave,
+               "The default: run the repetitions round-robin, every entry once, then every entry "
+               "again, each in its own worker, so a slow phase of a shared machine hits all "
+               "allocators alike");
+  app.add_flag("--no-interleave", no_interleave,
+               "Run each entry's repetitions back to back in one worker (faster: one process per "
+               "entry, but a slow phase lands on one or two allocators)")
+      ->excludes("--interleave");
   app.add_option("-o,--out", config.out,
-                 "Write the JSON results here (default: results/<workloads>-<UTC time>.json)")
+                 "Write the JSON results here (default: ./results/<workloads>-<UTC time>.json)")
       ->type_name("FILE");
-  app.add_option("-f,--format", format, "What to print on stdout")
-      ->check(CLI::IsMember({"table", "json", "csv"}))
-      ->type_name("table|json|csv");
+  app.add_option("--gbench-out", config.gbench_out,
+                 "Also write Google Benchmark's JSON format here (for its tools/compare.py)")
+      ->type_name("FILE");
+  app.add_option("-f,--format", format,
+                 "What to print on stdout (gbench: Google Benchmark's JSON format)")
+      ->check(CLI::IsMember({"table", "json", "csv", "gbench"}))
+      ->type_name("table|json|csv|gbench");
+  app.add_flag("--quiet", config.quiet, "No progress lines on stderr");
 
   // Hidden (empty group): how the parent starts a worker.
   app.add_flag("--worker", config.worker)->group("");
@@ -154,6 +192,19 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
     return fail(what);
   }
 
+  if (app.count("--min-time") > 0 && !(min_time >= 0.001 && min_time <= 60.0))
+    return fail("--min-time: " + app["--min-time"]->as<std::string>() +
+                " is not a number of seconds in [0.001, 60]");
+  if (!seed_text.empty() || app.count("--seed") > 0) {
+    const char* first = seed_text.data();
+    const char* last = first + seed_text.size();
+    const auto [end, ec] = std::from_chars(first, last, config.seed);
+    if (seed_text.empty() || !std::isdigit(static_cast<unsigned char>(seed_text[0])) ||
+        ec != std::errc{} || end != last)
+      return fail("--seed: '" + seed_text + "' is not a whole number in [0, 2^64 - 1]");
+  }
+  config.interleave = !no_interleave;
+
   const RunDefaults defaults = run_defaults(config.quick);
   config.repetitions = repetitions > 0 ? repetitions : defaults.repetitions;
   config.min_time_s = min_time > 0 ? min_time : defaults.min_time_s;
@@ -161,28 +212,47 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
     config.instrumented_time_s = defaults.instrumented_time_s;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   config.max_threads = threads > 0 ? threads : cores;
-  config.format = format == "json" ? Format::json : format == "csv" ? Format::csv : Format::table;
+  config.format = format == "json"     ? Format::json
+                  : format == "csv"    ? Format::csv
+                  : format == "gbench" ? Format::gbench
+                                       : Format::table;
+  if (!config.filter.empty()) {
+    try {
+      const std::regex check(config.filter);
+    } catch (const std::regex_error& e) {
+      return fail("--filter '" + config.filter + "' is not a regular expression: " + e.what());
+    }
+  }
 
   // Workloads: known names only; `all` expands to the registry.
-  for (const std::string& arg : workload_args) {
+  for (const std::string& arg : split_commas(workload_args)) {
     if (arg == "all") {
       for (const auto& w : workload_catalog())
-        if (!w.needs_input) config.workloads.push_back({w.name, ""});
+        if (!w.needs_input) config.workloads.push_back(WorkloadSpec{w.name, "", "", ""});
       continue;
     }
     const auto colon = arg.find(':');
-    WorkloadSpec spec{arg.substr(0, colon),
-                      colon == std::string::npos ? "" : arg.substr(colon + 1)};
+    WorkloadSpec spec;
+    spec.name = arg.substr(0, colon);
+    const std::string argument = colon == std::string::npos ? "" : arg.substr(colon + 1);
     if (spec.name.empty()) return fail("empty workload name in --workload");
-    if (find_workload(spec.name) == nullptr)
+    const WorkloadEntry* w = find_workload(spec.name);
+    if (w == nullptr)
       return fail("unknown workload '" + spec.name + "'; valid: " + workload_names() + ", all");
-    if (colon != std::string::npos && spec.input.empty())
+    if (colon != std::string::npos && argument.empty())
       return fail("workload '" + spec.name + ":' needs an argument after the colon");
-    if (spec.input.empty() && find_workload(spec.name)->needs_input)
-      return fail("workload '" + spec.name + "' needs a file: --workload " + spec.name + ":FILE");
+    if (w->needs_input) {
+      if (argument.empty())
+        return fail("workload '" + spec.name + "' needs a file: --workload " + spec.name + ":FILE");
+      spec.input = argument;
+    } else if (!argument.empty() && !parse_selector(argument, spec)) {
+      return fail("workload '" + spec.name + "' does not understand '" + argument +
+                  "': its argument selects sweep points as key=value (see --list)");
+    }
     config.workloads.push_back(std::move(spec));
   }
   // Allocators: known names only, in registry order, no duplicates.
+  allocator_args = split_commas(allocator_args);
   for (const std::string& arg : allocator_args) {
     if (arg.empty()) return fail("empty allocator name in --allocator");
     if (find_allocator(arg) == nullptr)
@@ -204,9 +274,13 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   if (config.list) return {true, 0};
   if (config.workloads.empty())
     return fail("no workload given: use --workload NAME (for example small-objects), or --list");
-  if (!config.out.empty()) {
-    if (std::string reason = unwritable_reason(config.out); !reason.empty()) return fail(reason);
+  for (const auto& [option, path] :
+       {std::pair{"--out", config.out}, std::pair{"--gbench-out", config.gbench_out}}) {
+    if (path.empty()) continue;
+    if (std::string reason = unwritable_reason(option, path); !reason.empty()) return fail(reason);
   }
+  if (!config.out.empty() && config.out == config.gbench_out)
+    return fail("--out and --gbench-out name the same file " + config.out);
   return {true, 0};
 }
 
