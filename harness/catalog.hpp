@@ -37,6 +37,10 @@ struct AllocatorEntry {
   // (Stalloc: the library's version and the adapter with its policy; pmr:
   // libstdc++); empty for the preloaded libraries, which report their own.
   std::string version;
+  // Its adapter makes plain malloc calls and counts RSS growth as held
+  // memory (PreloadedMallocAdapter): what an --external library runs under.
+  bool carries_external = false;
+  std::string external_library;  // an --external allocator's library, else empty
 };
 
 const std::vector<WorkloadEntry>& workload_catalog();
@@ -44,6 +48,9 @@ const std::vector<AllocatorEntry>& allocator_catalog();
 
 const WorkloadEntry* find_workload(const std::string& name);
 const AllocatorEntry* find_allocator(const std::string& name);
+
+// The registered allocator whose adapter an --external library runs under.
+const AllocatorEntry* external_carrier();
 
 // "a, b, c": for error messages that list the valid names.
 std::string workload_names();

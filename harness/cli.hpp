@@ -25,10 +25,17 @@ struct WorkloadSpec {
 
 enum class Format { table, json, csv, gbench };
 
+// --external NAME=/path/lib.so.
+struct ExternalAllocator {
+  std::string name;
+  std::string library;  // absolute path
+};
+
 struct Config {
   std::vector<WorkloadSpec> workloads;
-  std::vector<std::string> allocators;  // registry order
-  bool allocators_given = false;        // else: every available one
+  std::vector<std::string> allocators;  // registry order, then the --external ones
+  std::vector<ExternalAllocator> externals;
+  bool allocators_given = false;  // else: every available one
   unsigned max_threads = 1;
   int repetitions = 5;
   double min_time_s = 0.2;
@@ -49,7 +56,8 @@ struct Config {
   bool worker = false;
   bool probe = false;
   std::size_t point_index = 0;
-  bool timing_only = false;  // skip the instrumented and check passes
+  bool timing_only = false;      // skip the instrumented and check passes
+  std::string external_library;  // an --external allocator's library, served by this worker
 };
 
 // Defaults that depend on --quick (Google Benchmark repetitions and minimum

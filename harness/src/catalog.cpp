@@ -1,7 +1,9 @@
 #include "catalog.hpp"
 
 #include <string_view>
+#include <type_traits>
 
+#include "allocators/malloc_adapter.hpp"
 #include "allocators/registry.hpp"
 #include "build_info.hpp"
 #include "malloc_provider.hpp"
@@ -83,8 +85,11 @@ const std::vector<AllocatorEntry>& allocator_catalog() {
       } else if constexpr (D::malloc_provider == MallocProvider::glibc) {
         version = "glibc " + glibc_version();
       }
-      v.push_back({std::string(D::name), std::string(D::description), D::thread_safe,
-                   D::malloc_provider, arena, version});
+      v.push_back(
+          {std::string(D::name), std::string(D::description), D::thread_safe, D::malloc_provider,
+           arena, version,
+           std::is_same_v<A, PreloadedMallocAdapter> && D::malloc_provider != MallocProvider::glibc,
+           ""});
     });
     return v;
   }();
@@ -100,6 +105,12 @@ const WorkloadEntry* find_workload(const std::string& name) {
 const AllocatorEntry* find_allocator(const std::string& name) {
   for (const auto& a : allocator_catalog())
     if (a.name == name) return &a;
+  return nullptr;
+}
+
+const AllocatorEntry* external_carrier() {
+  for (const auto& a : allocator_catalog())
+    if (a.carries_external) return &a;
   return nullptr;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <ostream>
 #include <regex>
 #include <thread>
@@ -119,6 +120,12 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
                  "Allocators to compare, comma-separated (default: every available one)")
       ->allow_extra_args(false)
       ->type_name("NAME[,NAME...]");
+  std::vector<std::string> external_args;
+  app.add_option("--external", external_args,
+                 "A malloc-replacement shared library as one more allocator, preloaded in its "
+                 "workers and verified to serve malloc (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("NAME=/path/lib.so");
   app.add_option("--filter", config.filter,
                  "Run only the entries whose name (workload[/point]/allocator/threads:N, as in "
                  "--format gbench) matches this regular expression (ECMAScript, searched)")
@@ -172,6 +179,7 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   app.add_option("--point-index", config.point_index)->group("");
   app.add_option("--instrumented-time", config.instrumented_time_s)->group("");
   app.add_flag("--timing-only", config.timing_only)->group("");
+  app.add_option("--external-library", config.external_library)->group("");
 
   auto fail = [&](const std::string& message) {
     err << "stalloc-bench: error: " << message << " (see --help)\n";
@@ -251,19 +259,57 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
     }
     config.workloads.push_back(std::move(spec));
   }
-  // Allocators: known names only, in registry order, no duplicates.
+  // --external: a new name, and a file that exists (made absolute: the
+  // workers may run elsewhere).
+  for (const std::string& arg : external_args) {
+    const auto eq = arg.find('=');
+    ExternalAllocator ext;
+    ext.name = arg.substr(0, eq);
+    if (eq == std::string::npos || eq + 1 == arg.size())
+      return fail("--external " + arg + ": expected NAME=/path/lib.so");
+    const bool word =
+        !ext.name.empty() && std::all_of(ext.name.begin(), ext.name.end(), [](unsigned char c) {
+          return std::islower(c) || std::isdigit(c) || c == '-' || c == '_';
+        });
+    if (!word)
+      return fail("--external " + arg +
+                  ": the name must be lower-case letters, digits, '-' or '_'");
+    if (find_allocator(ext.name) != nullptr)
+      return fail("--external " + arg + ": '" + ext.name + "' is already an allocator");
+    for (const ExternalAllocator& other : config.externals)
+      if (other.name == ext.name) return fail("--external: '" + ext.name + "' given twice");
+    std::error_code ec;
+    const std::filesystem::path library = std::filesystem::absolute(arg.substr(eq + 1), ec);
+    if (ec || !std::filesystem::is_regular_file(library, ec) ||
+        ::access(library.c_str(), R_OK) != 0)
+      return fail("--external " + arg + ": " + arg.substr(eq + 1) + " is not a readable file");
+    if (external_carrier() == nullptr)
+      return fail("--external: no registered allocator uses the plain preloaded-malloc adapter");
+    ext.library = library.string();
+    config.externals.push_back(std::move(ext));
+  }
+  // Allocators: known names only, in registry order (the external ones
+  // last), no duplicates.
   allocator_args = split_commas(allocator_args);
+  const auto is_external = [&](const std::string& name) {
+    return std::any_of(config.externals.begin(), config.externals.end(),
+                       [&](const ExternalAllocator& e) { return e.name == name; });
+  };
   for (const std::string& arg : allocator_args) {
     if (arg.empty()) return fail("empty allocator name in --allocator");
-    if (find_allocator(arg) == nullptr)
-      return fail("unknown allocator '" + arg + "'; valid: " + allocator_names());
+    if (find_allocator(arg) == nullptr && !is_external(arg))
+      return fail("unknown allocator '" + arg + "'; valid: " + allocator_names() +
+                  (config.externals.empty() ? "" : " and the --external ones"));
   }
   config.allocators_given = !allocator_args.empty();
-  for (const auto& a : allocator_catalog()) {
-    if (!config.allocators_given ||
-        std::find(allocator_args.begin(), allocator_args.end(), a.name) != allocator_args.end())
-      config.allocators.push_back(a.name);
-  }
+  const auto wanted = [&](const std::string& name) {
+    return !config.allocators_given ||
+           std::find(allocator_args.begin(), allocator_args.end(), name) != allocator_args.end();
+  };
+  for (const auto& a : allocator_catalog())
+    if (wanted(a.name)) config.allocators.push_back(a.name);
+  for (const ExternalAllocator& e : config.externals)
+    if (wanted(e.name)) config.allocators.push_back(e.name);
 
   if (config.worker || config.probe) {
     if (config.allocators.size() != 1) return fail("a worker takes exactly one --allocator");

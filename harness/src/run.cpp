@@ -38,15 +38,41 @@ struct Availability {
   std::optional<std::string> version;
 };
 
+// The carrier allocator's worker with the library preloaded must find that
+// the library serves malloc.
+Availability probe_external(const AllocatorEntry& a) {
+  Availability av;
+  av.library = a.external_library;
+  const WorkerOutcome probe =
+      run_worker({"stalloc-bench", "--worker-probe", "--allocator", external_carrier()->name,
+                  "--external-library", a.external_library},
+                 a.external_library);
+  if (probe.status != WorkerOutcome::Status::ok) {
+    av.available = false;
+    av.reason = "preloading " + a.external_library + " failed: " + probe.error;
+  } else if (!probe.result.value("verified", false)) {
+    av.available = false;
+    av.reason = "preloaded " + a.external_library +
+                " but it does not serve malloc: " + probe.result.value("check", std::string("?"));
+  }
+  return av;
+}
+
 // Finds and test-loads the library of every provider the given allocators
 // need (one probe worker per preloaded library), so that a missing or broken
 // library makes its allocators "unavailable" before the run, not a failure
 // in the middle of it.
-std::map<std::string, Availability> probe_allocators(const std::vector<std::string>& names) {
+std::map<std::string, Availability> probe_allocators(
+    const std::vector<const AllocatorEntry*>& entries) {
   std::map<MallocProvider, Availability> by_provider;
   std::map<std::string, Availability> result;
-  for (const std::string& name : names) {
-    const AllocatorEntry& a = *find_allocator(name);
+  for (const AllocatorEntry* entry : entries) {
+    const AllocatorEntry& a = *entry;
+    const std::string& name = a.name;
+    if (!a.external_library.empty()) {
+      result[name] = probe_external(a);
+      continue;
+    }
     auto it = by_provider.find(a.malloc_provider);
     if (it == by_provider.end()) {
       Availability av;
@@ -83,6 +109,26 @@ std::map<std::string, Availability> probe_allocators(const std::vector<std::stri
   }
   return result;
 }
+
+// The registered allocators and the run's --external ones, by name.
+class AllocatorLookup {
+ public:
+  explicit AllocatorLookup(const Config& config) {
+    const AllocatorEntry* carrier = external_carrier();
+    for (const ExternalAllocator& e : config.externals)
+      externals_.push_back({e.name, "external malloc replacement " + e.library + " (--external)",
+                            true, carrier->malloc_provider, false, "", false, e.library});
+  }
+  const AllocatorEntry& operator()(const std::string& name) const {
+    if (const AllocatorEntry* a = find_allocator(name)) return *a;
+    for (const AllocatorEntry& a : externals_)
+      if (a.name == name) return a;
+    throw std::logic_error("no allocator " + name);  // the command line checked the names
+  }
+
+ private:
+  std::vector<AllocatorEntry> externals_;
+};
 
 std::string sanitize(const std::string& s) {
   std::string out;
@@ -242,9 +288,9 @@ int list_catalog(const Config& config) {
                 << std::string(22, ' ') << "quick points: " << point_labels(w.points(quick))
                 << "\n";
   }
-  std::vector<std::string> names;
-  for (const AllocatorEntry& a : allocator_catalog()) names.push_back(a.name);
-  const auto availability = probe_allocators(names);
+  std::vector<const AllocatorEntry*> entries;
+  for (const AllocatorEntry& a : allocator_catalog()) entries.push_back(&a);
+  const auto availability = probe_allocators(entries);
   std::cout << "\nAllocators (--allocator NAME[,NAME...]):\n";
   for (const AllocatorEntry& a : allocator_catalog()) {
     const Availability& av = availability.at(a.name);
@@ -282,7 +328,10 @@ int run_benchmarks(const Config& config) {
   std::vector<std::pair<WorkloadSpec, const WorkloadEntry*>> workloads;
   for (const WorkloadSpec& spec : config.workloads)
     workloads.emplace_back(spec, find_workload(spec.name));
-  const auto availability = probe_allocators(config.allocators);
+  const AllocatorLookup lookup(config);
+  std::vector<const AllocatorEntry*> chosen;
+  for (const std::string& name : config.allocators) chosen.push_back(&lookup(name));
+  const auto availability = probe_allocators(chosen);
   for (const auto& [spec, w] : workloads) {
     workloads::Options options;
     options.seed = config.seed;
@@ -313,7 +362,7 @@ int run_benchmarks(const Config& config) {
       if (!point_selected(spec, points[i])) continue;
       for (unsigned threads : counts) {
         for (const std::string& name : config.allocators) {
-          const AllocatorEntry* a = find_allocator(name);
+          const AllocatorEntry* a = &lookup(name);
           PlannedEntry p{w, spec, points[i], i, a, threads, "", "", quick_scope};
           if (filter && !std::regex_search(entry_name(p), *filter)) continue;
           const Availability& av = availability.at(name);
@@ -351,8 +400,9 @@ int run_benchmarks(const Config& config) {
       {"mimalloc", nullptr},      {"jemalloc", nullptr},
       {"tcmalloc", nullptr},      {"benchmark", STALLOC_BENCH_BENCHMARK_VERSION_STRING}};
   for (const auto& [name, av] : availability) {
-    const MallocProvider p = find_allocator(name)->malloc_provider;
-    if (p != MallocProvider::glibc && av.version)
+    const AllocatorEntry& a = lookup(name);
+    const MallocProvider p = a.malloc_provider;
+    if (a.external_library.empty() && p != MallocProvider::glibc && av.version)
       versions[std::string(provider_name(p))] = *av.version;
   }
   context["library_versions"] = versions;
@@ -375,7 +425,7 @@ int run_benchmarks(const Config& config) {
   context["duration_s"] = 0.0;
   document["allocators"] = json::array();
   for (const std::string& name : config.allocators)
-    document["allocators"].push_back(allocator_json(*find_allocator(name), availability.at(name)));
+    document["allocators"].push_back(allocator_json(lookup(name), availability.at(name)));
 
   // The run. Normally one worker per entry runs all its repetitions. With
   // --interleave there are `repetitions` passes over the plan, one repetition
@@ -418,25 +468,30 @@ int run_benchmarks(const Config& config) {
                   << " " << p.allocator->name << " x" << p.threads << "  (" << fmt_seconds(elapsed)
                   << ")" << std::flush;
       }
-      std::vector<std::string> args = {"stalloc-bench",
-                                       "--worker",
-                                       "--workload",
-                                       p.spec.text(),
-                                       "--allocator",
-                                       p.allocator->name,
-                                       "--point-index",
-                                       std::to_string(p.point_index),
-                                       "--threads",
-                                       std::to_string(p.threads),
-                                       "--repetitions",
-                                       std::to_string(repetitions_per_worker),
-                                       "--min-time",
-                                       std::to_string(config.min_time_s),
-                                       "--instrumented-time",
-                                       std::to_string(config.instrumented_time_s),
-                                       "--seed",
-                                       std::to_string(config.seed)};
+      std::vector<std::string> args = {
+          "stalloc-bench",
+          "--worker",
+          "--workload",
+          p.spec.text(),
+          "--allocator",
+          p.allocator->external_library.empty() ? p.allocator->name : external_carrier()->name,
+          "--point-index",
+          std::to_string(p.point_index),
+          "--threads",
+          std::to_string(p.threads),
+          "--repetitions",
+          std::to_string(repetitions_per_worker),
+          "--min-time",
+          std::to_string(config.min_time_s),
+          "--instrumented-time",
+          std::to_string(config.instrumented_time_s),
+          "--seed",
+          std::to_string(config.seed)};
       if (config.quick) args.push_back("--quick");
+      if (!p.allocator->external_library.empty()) {
+        args.push_back("--external-library");
+        args.push_back(p.allocator->external_library);
+      }
       if (pass > 0) args.push_back("--timing-only");
       const WorkerOutcome outcome = run_worker(args, availability.at(p.allocator->name).library);
       if (progress_lines) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -203,6 +204,28 @@ TEST(CliErrors, OutNotWritable) {
   expect_bad({"--workload", "small-objects", "--out", "/proc/x.json"}, "cannot create a file");
   expect_bad({"--workload", "small-objects", "--out", "/proc/version"}, "/proc/version");
   expect_bad({"--workload", "small-objects", "--gbench-out", "/proc/version"}, "--gbench-out");
+}
+TEST(CliErrors, BadExternal) {
+  expect_bad({"--workload", "small-objects", "--external", "lib.so"}, "expected NAME=/path/lib.so");
+  expect_bad({"--workload", "small-objects", "--external", "x="}, "expected NAME=/path/lib.so");
+  expect_bad({"--workload", "small-objects", "--external", "Big=/bin/sh"}, "lower-case");
+  expect_bad({"--workload", "small-objects", "--external", "system=/bin/sh"},
+             "'system' is already an allocator");
+  expect_bad({"--workload", "small-objects", "--external", "x=/nonexistent/lib.so"},
+             "/nonexistent/lib.so is not a readable file");
+  expect_bad({"--workload", "small-objects", "--external", "x=/bin/sh", "--external", "x=/bin/sh"},
+             "'x' given twice");
+  expect_bad({"--workload", "small-objects", "--allocator", "x"}, "unknown allocator 'x'");
+}
+TEST(Cli, ExternalAllocatorsComeLastAndCanBeSelected) {
+  const Parsed all = parse({"--workload", "small-objects", "--external", "x=/bin/sh"});
+  ASSERT_TRUE(all.result.proceed) << all.err;
+  EXPECT_EQ(all.config.allocators.back(), "x");
+  EXPECT_EQ(all.config.externals.front().library, "/bin/sh");
+  const Parsed one =
+      parse({"--workload", "small-objects", "--external", "x=/bin/sh", "--allocator", "x,system"});
+  ASSERT_TRUE(one.result.proceed) << one.err;
+  EXPECT_EQ(one.config.allocators, (std::vector<std::string>{"system", "x"}));
 }
 TEST(CliErrors, OutDanglingSymlink) {
   const std::string link = harness::test::temp_path("dangling.json");
@@ -437,6 +460,40 @@ TEST(CliProcess, OutputIsWrittenThroughNeverReplaced) {
       run_command(quick_run({"--workload", "local-string", "--out", "/proc/version"}));
   EXPECT_EQ(proc.exit_code, 2);
   EXPECT_TRUE(proc.out.empty()) << "refused before the run: " << proc.out;
+}
+
+// --external: a real malloc replacement runs, proven to serve malloc in its
+// worker; a library that does not replace malloc is unavailable, with why.
+TEST(CliProcess, ExternalLibraryBecomesAnAllocator) {
+  if (std::string(EXTERNAL_MALLOC_LIBRARY).empty() || std::string(NOT_A_MALLOC_LIBRARY).empty())
+    GTEST_SKIP() << "libjemalloc.so.2 or libz.so.1 not installed";
+  const std::string out = harness::test::temp_path("external.json");
+  const auto run = run_command({STALLOC_BENCH_EXE, "--workload", "local-string", "--allocator",
+                                "system,je,notmalloc", "--external",
+                                std::string("je=") + EXTERNAL_MALLOC_LIBRARY, "--external",
+                                std::string("notmalloc=") + NOT_A_MALLOC_LIBRARY, "--quick",
+                                "--repetitions", "2", "--min-time", "0.001", "--out", out});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json doc = read_json(out);
+  std::map<std::string, nlohmann::json> entries;
+  for (const auto& e : doc["entries"]) entries[e["allocator"]] = e;
+  ASSERT_EQ(entries.size(), 3u);
+  const auto& je = entries["je"];
+  ASSERT_EQ(je["status"], "ok") << je.dump();
+  EXPECT_EQ(je["malloc_provider"]["verified"], true);
+  EXPECT_EQ(std::filesystem::canonical(je["malloc_provider"]["library"].get<std::string>()),
+            std::filesystem::canonical(EXTERNAL_MALLOC_LIBRARY));
+  EXPECT_GT(je["timing"]["speedup_vs_system"].get<double>(), 0.0);
+  EXPECT_EQ(je["instrumented"]["held_source"], "rss_growth");
+  const auto& bad = entries["notmalloc"];
+  EXPECT_EQ(bad["status"], "unavailable");
+  EXPECT_NE(bad["reason"].get<std::string>().find("does not serve malloc"), std::string::npos)
+      << bad.dump();
+  for (const auto& a : doc["allocators"])
+    if (a["name"] == "je") {
+      EXPECT_EQ(a["library"], EXTERNAL_MALLOC_LIBRARY);
+    }
+  std::remove(out.c_str());
 }
 
 }  // namespace
