@@ -20,9 +20,15 @@ namespace {
 
 constexpr const char* kExamples = R"(Examples:
   stalloc-bench --workload small-objects
-      every available allocator on the headline workload; table on stdout,
-      JSON written under results/
+      every available allocator on the headline workload, interleaved; table
+      on stdout, JSON written under ./results/
   stalloc-bench --workload small-objects --allocator stalloc,system,mimalloc --quick
+  stalloc-bench --workload random-free:live=1024 --filter 'stalloc|system'
+      one sweep point, the entries whose name matches
+  stalloc-bench --workload small-objects --repetitions 9 --gbench-out gb.json
+      also Google Benchmark's JSON, for its tools/compare.py
+  stalloc-bench --workload small-objects --external mine=/path/libmine.so
+      a malloc-replacement library as one more allocator
   stalloc-bench --workload all --quick --format json --out run.json
   stalloc-bench --workload trace:workloads/traces/sqlite3.trace.zst
       a workload that takes an argument: NAME:ARG (a recorded trace)
