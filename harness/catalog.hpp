@@ -22,7 +22,9 @@ struct WorkloadEntry {
   std::function<std::vector<workloads::Point>(const workloads::Options&)> points;
   // Builds the workload once (its first point), so that a bad argument (a
   // missing or corrupt trace file) is reported before any work. Throws.
-  std::function<void(const workloads::Options&)> validate;
+  // Returns what --quick left out of it ("first 100,000 of 1,270,000 ops"),
+  // empty when that is not known beyond "CI-sized".
+  std::function<std::string(const workloads::Options&)> validate;
 };
 
 struct AllocatorEntry {
@@ -31,6 +33,14 @@ struct AllocatorEntry {
   bool thread_safe = false;
   MallocProvider malloc_provider = MallocProvider::glibc;
   bool has_arena = false;  // a Stalloc variant: results show the arena shape
+  // The allocator's own version when it runs inside the harness's process
+  // (Stalloc: the library's version and the adapter with its policy; pmr:
+  // libstdc++); empty for the preloaded libraries, which report their own.
+  std::string version;
+  // Its adapter makes plain malloc calls and counts RSS growth as held
+  // memory (PreloadedMallocAdapter): what an --external library runs under.
+  bool carries_external = false;
+  std::string external_library;  // an --external allocator's library, else empty
 };
 
 const std::vector<WorkloadEntry>& workload_catalog();
@@ -38,6 +48,9 @@ const std::vector<AllocatorEntry>& allocator_catalog();
 
 const WorkloadEntry* find_workload(const std::string& name);
 const AllocatorEntry* find_allocator(const std::string& name);
+
+// The registered allocator whose adapter an --external library runs under.
+const AllocatorEntry* external_carrier();
 
 // "a, b, c": for error messages that list the valid names.
 std::string workload_names();

@@ -10,19 +10,32 @@
 
 namespace harness {
 
-// `NAME` or `NAME:ARG` (the argument goes to workloads::Options::input).
+// `NAME`, `NAME:FILE` for a workload that reads a file (the argument goes
+// to workloads::Options::input), or `NAME:key=value` / `NAME:key` to select
+// sweep points of the others.
 struct WorkloadSpec {
   std::string name;
   std::string input;
+  std::string select_key;    // "live": only this sweep ...
+  std::string select_value;  // ... and, when not empty, only this point
+  // What names the workload in results and in a worker's command line: the
+  // point selection is the parent's business.
   std::string text() const { return input.empty() ? name : name + ":" + input; }
 };
 
-enum class Format { table, json, csv };
+enum class Format { table, json, csv, gbench };
+
+// --external NAME=/path/lib.so.
+struct ExternalAllocator {
+  std::string name;
+  std::string library;  // absolute path
+};
 
 struct Config {
   std::vector<WorkloadSpec> workloads;
-  std::vector<std::string> allocators;  // registry order
-  bool allocators_given = false;        // else: every available one
+  std::vector<std::string> allocators;  // registry order, then the --external ones
+  std::vector<ExternalAllocator> externals;
+  bool allocators_given = false;  // else: every available one
   unsigned max_threads = 1;
   int repetitions = 5;
   double min_time_s = 0.2;
@@ -30,8 +43,11 @@ struct Config {
   std::uint64_t seed = 42;
   bool quick = false;
   // One worker per repetition, round-robin over the entries (see --help).
-  bool interleave = false;
-  std::string out;  // empty: results/<workloads>-<time>.json
+  bool interleave = true;
+  std::string out;         // empty: ./results/<workloads>-<time>.json
+  std::string gbench_out;  // Google Benchmark JSON, beside the results
+  std::string filter;      // ECMAScript regex over entry names, empty: all
+  bool quiet = false;      // no progress on stderr
   Format format = Format::table;
   bool list = false;
   std::string command_line;
@@ -40,7 +56,8 @@ struct Config {
   bool worker = false;
   bool probe = false;
   std::size_t point_index = 0;
-  bool timing_only = false;  // skip the instrumented and check passes
+  bool timing_only = false;      // skip the instrumented and check passes
+  std::string external_library;  // an --external allocator's library, served by this worker
 };
 
 // Defaults that depend on --quick (Google Benchmark repetitions and minimum

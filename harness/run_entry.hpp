@@ -28,6 +28,7 @@
 
 #include "allocators/descriptor.hpp"
 #include "instrumented_adapter.hpp"
+#include "latency.hpp"
 #include "memory_probe.hpp"
 #include "statistics.hpp"
 #include "tick_clock.hpp"
@@ -75,22 +76,6 @@ inline workloads::Options entry_options(const WorkerRequest& r, bool check) {
 template <class W, class A>
 void prepare_all(W& w, A& a, unsigned thread) {
   if constexpr (workloads::Prepares<W, A>) w.prepare(a, thread);
-}
-
-template <class A>
-nlohmann::json latency_json(const InstrumentedAdapter<A>& ia, OpKind kind, double ns_per_tick) {
-  std::vector<std::uint64_t> s = ia.samples(kind);
-  nlohmann::json j;
-  j["count"] = s.size();
-  if (s.empty()) {
-    j["p50_ns"] = j["p99_ns"] = j["p999_ns"] = j["max_ns"] = nullptr;
-    return j;
-  }
-  j["p50_ns"] = static_cast<double>(percentile(s, 0.50)) * ns_per_tick;
-  j["p99_ns"] = static_cast<double>(percentile(s, 0.99)) * ns_per_tick;
-  j["p999_ns"] = static_cast<double>(percentile(s, 0.999)) * ns_per_tick;
-  j["max_ns"] = static_cast<double>(*std::max_element(s.begin(), s.end())) * ns_per_tick;
-  return j;
 }
 
 // Rounds of W::run per thread that fill `budget_s`, from the time of one.
@@ -152,9 +137,10 @@ nlohmann::json instrumented_pass(const WorkerRequest& r, const workloads::Point&
   j["sample_every"] = kSampleEvery;
   j["timer"] = std::string(clock.name());
   j["timer_overhead_ns"] = clock.overhead_ns();
-  j["latency"] = {{"allocate", latency_json(ia, OpKind::allocate, clock.ns_per_tick())},
-                  {"free", latency_json(ia, OpKind::free, clock.ns_per_tick())},
-                  {"realloc", latency_json(ia, OpKind::realloc, clock.ns_per_tick())}};
+  j["timer_resolution_ns"] = clock.resolution_ns();
+  j["latency"] = {{"allocate", latency_summary(ia.samples(OpKind::allocate), clock)},
+                  {"free", latency_summary(ia.samples(OpKind::free), clock)},
+                  {"realloc", latency_summary(ia.samples(OpKind::realloc), clock)}};
   const std::size_t requested_peak = ia.requested_peak_bytes();
   j["requested_live_peak_bytes"] = requested_peak;
   j["requested_live_end_bytes"] = live_end;
@@ -228,20 +214,27 @@ nlohmann::json timed_pass(const WorkerRequest& r, const workloads::Point& point)
   if (reporter.repetitions.empty()) throw std::runtime_error("benchmark produced no repetitions");
 
   std::vector<double> ns_per_op;
+  std::vector<double> cpu_ns_per_op;
   std::vector<std::uint64_t> ops_per_rep;
+  std::vector<std::int64_t> iterations;
   for (const auto& run : reporter.repetitions) {
     const auto it = run.counters.find("ops");
     const double ops = it == run.counters.end() ? 0.0 : static_cast<double>(it->second.value);
     if (ops <= 0) throw std::runtime_error("the workload reported no operations");
     ops_per_rep.push_back(static_cast<std::uint64_t>(ops));
     ns_per_op.push_back(run.real_accumulated_time * 1e9 / ops);
+    // CPU time of all the entry's threads: beside the wall time, it shows a
+    // repetition that waited (descheduled, or spinning on a lock holder).
+    cpu_ns_per_op.push_back(run.cpu_accumulated_time * 1e9 / ops);
+    iterations.push_back(run.iterations);
   }
   nlohmann::json j;
   j["iterations"] = reporter.repetitions.front().iterations;
+  j["iterations_per_repetition"] = iterations;
   j["ops_per_repetition"] = ops_per_rep;
+  j["cpu_ns_per_op"] = cpu_ns_per_op;
   write_timing_summary(j, ns_per_op);
-  j["ratio_to_system"] = nullptr;  // filled in by the parent, which sees every entry
-  j["speedup_vs_system"] = nullptr;
+  j["speedup_vs_system"] = nullptr;  // filled in by the parent, which sees every entry
   return j;
 }
 

@@ -59,15 +59,26 @@ class TickClock {
   [[nodiscard]] std::string_view name() const noexcept {
     return use_tsc_ ? "rdtsc" : "steady_clock";
   }
-  // Median cost of an empty start()/stop() pair, in ns.
+  // Median cost of an empty start()/stop() pair, in ns and in ticks.
   [[nodiscard]] double overhead_ns() const noexcept {
-    return overhead_ns_;
+    return static_cast<double>(overhead_ticks_) * ns_per_tick_;
+  }
+  [[nodiscard]] std::uint64_t overhead_ticks() const noexcept {
+    return overhead_ticks_;
+  }
+  // The smallest duration a timed region can tell from zero, in ns: the
+  // larger of the counter's step (a VM's TSC may advance 10 ns at a time)
+  // and the spread (interquartile range) of the empty region's cost, which
+  // is what subtracting its median leaves uncertain.
+  [[nodiscard]] double resolution_ns() const noexcept {
+    return resolution_ns_;
   }
 
  private:
   bool use_tsc_ = false;
   double ns_per_tick_ = 1.0;
-  double overhead_ns_ = 0.0;
+  std::uint64_t overhead_ticks_ = 0;
+  double resolution_ns_ = 1.0;
 };
 
 }  // namespace harness

@@ -1,9 +1,51 @@
 #include "catalog.hpp"
 
+#include <string_view>
+#include <type_traits>
+
+#include "allocators/malloc_adapter.hpp"
 #include "allocators/registry.hpp"
+#include "build_info.hpp"
+#include "malloc_provider.hpp"
 #include "workload_registry.hpp"
 
 namespace harness {
+namespace {
+
+template <class T>
+constexpr std::string_view type_name() {
+  // GCC and Clang spell T inside __PRETTY_FUNCTION__ as "... [with T = X]" or "[T = X]".
+  constexpr std::string_view f = __PRETTY_FUNCTION__;
+  constexpr auto start = f.find("T = ") + 4;
+  constexpr auto end = f.find_first_of(";]", start);
+  return f.substr(start, end - start);
+}
+
+// "harness::StallocAdapter<4096, 16, stalloc::Indexed>" with the probe shape
+// written as L, B: the policy is what tells the variants apart.
+std::string arena_adapter_name(std::string_view pretty) {
+  std::string s(pretty);
+  const std::string shape =
+      "<" + std::to_string(kProbeArena.blocks) + ", " + std::to_string(kProbeArena.block_size);
+  for (auto at = s.find(shape); at != std::string::npos; at = s.find(shape, at))
+    s.replace(at, shape.size(), "<L, B");
+  return s;
+}
+
+template <class W>
+std::string quick_scope(const W& w, const workloads::Options& o) {
+  if constexpr (requires { w.program(); }) {
+    const auto& p = w.program();
+    if (!o.quick || !p.truncated) return {};
+    std::string s = "first " + std::to_string(p.trace_ops) + " ops";
+    if (p.announced_ops > 0) s += " of " + std::to_string(p.announced_ops);
+    return s + " of the trace";
+  } else {
+    return {};
+  }
+}
+
+}  // namespace
 
 const std::vector<WorkloadEntry>& workload_catalog() {
   static const std::vector<WorkloadEntry> catalog = [] {
@@ -13,9 +55,11 @@ const std::vector<WorkloadEntry>& workload_catalog() {
                    W::info.multithreaded, requires { requires W::needs_input; },
                    [](const workloads::Options& o) {
       return W::points(o); },
-                   [](const workloads::Options& o) {
+                   [](const workloads::Options& o) -> std::string {
       const std::vector<workloads::Point> points = W::points(o);
-      if (!points.empty()) W probe(o, points.front());
+      if (points.empty()) return {};
+      const W probe(o, points.front());
+      return quick_scope(probe, o);
                    }});
 });
 return v;
@@ -29,13 +73,27 @@ const std::vector<AllocatorEntry>& allocator_catalog() {
     std::vector<AllocatorEntry> v;
     AllocatorRegistry::for_each([&]<class D>() {
       using A = typename D::template adapter<kProbeArena>;
-      v.push_back({std::string(D::name), std::string(D::description), D::thread_safe,
-                   D::malloc_provider, requires { A::arena_footprint; }});
-});
-return v;
-}
-();
-return catalog;
+      constexpr bool arena = requires {
+        A::arena_footprint;
+      };
+      std::string version;
+      if constexpr (arena) {
+        version = std::string("stalloc ") + STALLOC_BENCH_STALLOC_VERSION + ", " +
+                  arena_adapter_name(type_name<A>());
+      } else if constexpr (CountsUpstream<A>) {
+        version = "GNU libstdc++ " + std::to_string(_GLIBCXX_RELEASE) + " std::pmr";
+      } else if constexpr (D::malloc_provider == MallocProvider::glibc) {
+        version = "glibc " + glibc_version();
+      }
+      v.push_back(
+          {std::string(D::name), std::string(D::description), D::thread_safe, D::malloc_provider,
+           arena, version,
+           std::is_same_v<A, PreloadedMallocAdapter> && D::malloc_provider != MallocProvider::glibc,
+           ""});
+    });
+    return v;
+  }();
+  return catalog;
 }
 
 const WorkloadEntry* find_workload(const std::string& name) {
@@ -47,6 +105,12 @@ const WorkloadEntry* find_workload(const std::string& name) {
 const AllocatorEntry* find_allocator(const std::string& name) {
   for (const auto& a : allocator_catalog())
     if (a.name == name) return &a;
+  return nullptr;
+}
+
+const AllocatorEntry* external_carrier() {
+  for (const auto& a : allocator_catalog())
+    if (a.carries_external) return &a;
   return nullptr;
 }
 

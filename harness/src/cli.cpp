@@ -4,12 +4,16 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <ostream>
+#include <regex>
 #include <thread>
 
 #include "catalog.hpp"
 #include "context.hpp"
+#include "output_file.hpp"
 #include "workloads/trace/replay_program.hpp"
 #include "workloads/trace/stream_input.hpp"
 
@@ -18,9 +22,15 @@ namespace {
 
 constexpr const char* kExamples = R"(Examples:
   stalloc-bench --workload small-objects
-      every available allocator on the headline workload; table on stdout,
-      JSON written under results/
+      every available allocator on the headline workload, interleaved; table
+      on stdout, JSON written under ./results/
   stalloc-bench --workload small-objects --allocator stalloc,system,mimalloc --quick
+  stalloc-bench --workload random-free:live=1024 --filter 'stalloc|system'
+      one sweep point, the entries whose name matches
+  stalloc-bench --workload small-objects --repetitions 9 --gbench-out gb.json
+      also Google Benchmark's JSON, for its tools/compare.py
+  stalloc-bench --workload small-objects --external mine=/path/libmine.so
+      a malloc-replacement library as one more allocator
   stalloc-bench --workload all --quick --format json --out run.json
   stalloc-bench --workload trace:workloads/traces/sqlite3.trace.zst
       a workload that takes an argument: NAME:ARG (a recorded trace)
@@ -39,20 +49,34 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-std::string unwritable_reason(const std::string& out) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path path(out);
-  if (fs::is_directory(path, ec)) return "--out " + out + " is a directory";
-  fs::path dir = path.parent_path();
-  if (dir.empty()) dir = ".";
-  if (!fs::is_directory(dir, ec))
-    return "--out " + out + ": directory " + dir.string() + " does not exist";
-  if (::access(dir.c_str(), W_OK) != 0)
-    return "--out " + out + ": directory " + dir.string() + " is not writable";
-  if (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0)
-    return "--out " + out + " is not writable";
-  return {};
+// Splits one comma-separated option value; empty names are kept, so that the
+// caller can reject them.
+std::vector<std::string> split_commas(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const std::string& v : values) {
+    std::size_t begin = 0;
+    while (true) {
+      const std::size_t comma = v.find(',', begin);
+      out.push_back(
+          v.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin));
+      if (comma == std::string::npos) break;
+      begin = comma + 1;
+    }
+  }
+  return out;
+}
+
+// "key=value" or "key": which sweep points of a workload to run.
+bool parse_selector(const std::string& arg, WorkloadSpec& spec) {
+  const auto eq = arg.find('=');
+  spec.select_key = arg.substr(0, eq);
+  spec.select_value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+  const auto word = [](const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+      return std::isalnum(c) || c == '-' || c == '_';
+    });
+  };
+  return word(spec.select_key) && (eq == std::string::npos || word(spec.select_value));
 }
 
 }  // namespace
@@ -93,14 +117,27 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
 
   app.add_flag("--list", config.list,
                "List every workload and allocator (with availability) and exit");
+  // One value per occurrence, split here: CLI11's own splitting of "," (two
+  // empty names) went on to take the next option as a name.
   app.add_option("-w,--workload", workload_args,
-                 "Workloads to run, comma-separated, or 'all'; NAME:ARG passes ARG to the workload")
-      ->delimiter(',')
+                 "Workloads to run, comma-separated, or 'all'; NAME:key=value selects sweep "
+                 "points (see --list), trace:FILE names a trace")
+      ->allow_extra_args(false)
       ->type_name("NAME[,NAME...]");
   app.add_option("-a,--allocator", allocator_args,
                  "Allocators to compare, comma-separated (default: every available one)")
-      ->delimiter(',')
+      ->allow_extra_args(false)
       ->type_name("NAME[,NAME...]");
+  std::vector<std::string> external_args;
+  app.add_option("--external", external_args,
+                 "A malloc-replacement shared library as one more allocator, preloaded in its "
+                 "workers and verified to serve malloc (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("NAME=/path/lib.so");
+  app.add_option("--filter", config.filter,
+                 "Run only the entries whose name (workload[/point]/allocator/threads:N, as in "
+                 "--format gbench) matches this regular expression (ECMAScript, searched)")
+      ->type_name("REGEX");
   app.add_option(
          "-t,--threads", threads,
          "Most threads for multithreaded workloads: runs 1, 2, 4, ... up to N (default: cores)")
@@ -110,25 +147,39 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
                  "Google Benchmark repetitions per entry (default 5, quick 3)")
       ->check(CLI::Range(1, 1000))
       ->type_name("N");
+  // Checked after parsing: CLI::Range lets NaN through (every comparison
+  // with it is false).
   app.add_option("--min-time", min_time,
                  "Google Benchmark minimum time per repetition, seconds (default 0.2, quick 0.01)")
-      ->check(CLI::Range(0.001, 60.0))
       ->type_name("SECONDS");
-  // NonNegativeNumber: CLI11 would otherwise wrap "-1" into a huge unsigned seed.
-  app.add_option("-s,--seed", config.seed, "Seed of every workload's request stream (default 42)")
-      ->check(CLI::NonNegativeNumber)
+  // A string, parsed here: CLI11 wraps "-1" and clamps an overlong number.
+  std::string seed_text;
+  app.add_option("-s,--seed", seed_text, "Seed of every workload's request stream (default 42)")
       ->type_name("N");
-  app.add_flag("-q,--quick", config.quick, "Short run for CI: small workloads, few repetitions");
-  app.add_flag("--interleave", config.interleave,
-               "Run the repetitions round-robin: every entry once, then every entry again, each "
-               "in its own worker, so a slow phase of a shared machine hits all allocators alike "
-               "(slower: one process per repetition)");
+  app.add_flag("-q,--quick", config.quick,
+               "Short run for CI: small workloads (traces: their first 100,000 ops), few "
+               "repetitions; labelled in the table and the JSON");
+  bool interleave = false;
+  bool no_interleave = false;
+  app.add_flag("--interleave", interleave,
+               "The default: run the repetitions round-robin, every entry once, then every entry "
+               "again, each in its own worker, so a slow phase of a shared machine hits all "
+               "allocators alike");
+  app.add_flag("--no-interleave", no_interleave,
+               "Run each entry's repetitions back to back in one worker (faster: one process per "
+               "entry, but a slow phase lands on one or two allocators)")
+      ->excludes("--interleave");
   app.add_option("-o,--out", config.out,
-                 "Write the JSON results here (default: results/<workloads>-<UTC time>.json)")
+                 "Write the JSON results here (default: ./results/<workloads>-<UTC time>.json)")
       ->type_name("FILE");
-  app.add_option("-f,--format", format, "What to print on stdout")
-      ->check(CLI::IsMember({"table", "json", "csv"}))
-      ->type_name("table|json|csv");
+  app.add_option("--gbench-out", config.gbench_out,
+                 "Also write Google Benchmark's JSON format here (for its tools/compare.py)")
+      ->type_name("FILE");
+  app.add_option("-f,--format", format,
+                 "What to print on stdout (gbench: Google Benchmark's JSON format)")
+      ->check(CLI::IsMember({"table", "json", "csv", "gbench"}))
+      ->type_name("table|json|csv|gbench");
+  app.add_flag("--quiet", config.quiet, "No progress lines on stderr");
 
   // Hidden (empty group): how the parent starts a worker.
   std::string max_live;
@@ -140,6 +191,7 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   app.add_option("--point-index", config.point_index)->group("");
   app.add_option("--instrumented-time", config.instrumented_time_s)->group("");
   app.add_flag("--timing-only", config.timing_only)->group("");
+  app.add_option("--external-library", config.external_library)->group("");
 
   auto fail = [&](const std::string& message) {
     err << "stalloc-bench: error: " << message << " (see --help)\n";
@@ -167,6 +219,18 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
     if (!bytes) return fail("--max-live " + max_live + ": not a positive size (e.g. 512M, 2G)");
     ::setenv("STALLOC_TRACE_MAX_LIVE", std::to_string(*bytes).c_str(), 1);
   }
+  if (app.count("--min-time") > 0 && !(min_time >= 0.001 && min_time <= 60.0))
+    return fail("--min-time: " + app["--min-time"]->as<std::string>() +
+                " is not a number of seconds in [0.001, 60]");
+  if (!seed_text.empty() || app.count("--seed") > 0) {
+    const char* first = seed_text.data();
+    const char* last = first + seed_text.size();
+    const auto [end, ec] = std::from_chars(first, last, config.seed);
+    if (seed_text.empty() || !std::isdigit(static_cast<unsigned char>(seed_text[0])) ||
+        ec != std::errc{} || end != last)
+      return fail("--seed: '" + seed_text + "' is not a whole number in [0, 2^64 - 1]");
+  }
+  config.interleave = !no_interleave;
 
   const RunDefaults defaults = run_defaults(config.quick);
   config.repetitions = repetitions > 0 ? repetitions : defaults.repetitions;
@@ -175,47 +239,104 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
     config.instrumented_time_s = defaults.instrumented_time_s;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   config.max_threads = threads > 0 ? threads : cores;
-  config.format = format == "json" ? Format::json : format == "csv" ? Format::csv : Format::table;
+  config.format = format == "json"     ? Format::json
+                  : format == "csv"    ? Format::csv
+                  : format == "gbench" ? Format::gbench
+                                       : Format::table;
+  if (!config.filter.empty()) {
+    try {
+      const std::regex check(config.filter);
+    } catch (const std::regex_error& e) {
+      return fail("--filter '" + config.filter + "' is not a regular expression: " + e.what());
+    }
+  }
 
   // Workloads: known names only; `all` expands to the registry.
-  for (const std::string& arg : workload_args) {
+  for (const std::string& arg : split_commas(workload_args)) {
     if (arg == "all") {
       for (const auto& w : workload_catalog())
-        if (!w.needs_input) config.workloads.push_back({w.name, ""});
+        if (!w.needs_input) config.workloads.push_back(WorkloadSpec{w.name, "", "", ""});
       continue;
     }
     const auto colon = arg.find(':');
-    WorkloadSpec spec{arg.substr(0, colon),
-                      colon == std::string::npos ? "" : arg.substr(colon + 1)};
+    WorkloadSpec spec;
+    spec.name = arg.substr(0, colon);
+    const std::string argument = colon == std::string::npos ? "" : arg.substr(colon + 1);
     if (spec.name.empty()) return fail("empty workload name in --workload");
-    if (find_workload(spec.name) == nullptr)
+    const WorkloadEntry* w = find_workload(spec.name);
+    if (w == nullptr)
       return fail("unknown workload '" + spec.name + "'; valid: " + workload_names() + ", all");
-    if (colon != std::string::npos && spec.input.empty())
+    if (colon != std::string::npos && argument.empty())
       return fail("workload '" + spec.name + ":' needs an argument after the colon");
-    if (spec.input.empty() && find_workload(spec.name)->needs_input)
-      return fail("workload '" + spec.name + "' needs a file: --workload " + spec.name + ":FILE");
-    // A pipe or FIFO can be read once; the run opens the trace in every worker.
-    if (find_workload(spec.name)->needs_input && !config.worker) {
-      try {
-        spec.input = workloads::trace::regular_trace_file(spec.input);
-      } catch (const std::exception& e) {
-        return fail(std::string("workload ") + arg + ": " + e.what());
+    if (w->needs_input) {
+      if (argument.empty())
+        return fail("workload '" + spec.name + "' needs a file: --workload " + spec.name + ":FILE");
+      spec.input = argument;
+      // A pipe or FIFO can be read once; the run opens the trace in every worker.
+      if (!config.worker) {
+        try {
+          spec.input = workloads::trace::regular_trace_file(spec.input);
+        } catch (const std::exception& e) {
+          return fail(std::string("workload ") + arg + ": " + e.what());
+        }
       }
+    } else if (!argument.empty() && !parse_selector(argument, spec)) {
+      return fail("workload '" + spec.name + "' does not understand '" + argument +
+                  "': its argument selects sweep points as key=value (see --list)");
     }
     config.workloads.push_back(std::move(spec));
   }
-  // Allocators: known names only, in registry order, no duplicates.
+  // --external: a new name, and a file that exists (made absolute: the
+  // workers may run elsewhere).
+  for (const std::string& arg : external_args) {
+    const auto eq = arg.find('=');
+    ExternalAllocator ext;
+    ext.name = arg.substr(0, eq);
+    if (eq == std::string::npos || eq + 1 == arg.size())
+      return fail("--external " + arg + ": expected NAME=/path/lib.so");
+    const bool word =
+        !ext.name.empty() && std::all_of(ext.name.begin(), ext.name.end(), [](unsigned char c) {
+          return std::islower(c) || std::isdigit(c) || c == '-' || c == '_';
+        });
+    if (!word)
+      return fail("--external " + arg +
+                  ": the name must be lower-case letters, digits, '-' or '_'");
+    if (find_allocator(ext.name) != nullptr)
+      return fail("--external " + arg + ": '" + ext.name + "' is already an allocator");
+    for (const ExternalAllocator& other : config.externals)
+      if (other.name == ext.name) return fail("--external: '" + ext.name + "' given twice");
+    std::error_code ec;
+    const std::filesystem::path library = std::filesystem::absolute(arg.substr(eq + 1), ec);
+    if (ec || !std::filesystem::is_regular_file(library, ec) ||
+        ::access(library.c_str(), R_OK) != 0)
+      return fail("--external " + arg + ": " + arg.substr(eq + 1) + " is not a readable file");
+    if (external_carrier() == nullptr)
+      return fail("--external: no registered allocator uses the plain preloaded-malloc adapter");
+    ext.library = library.string();
+    config.externals.push_back(std::move(ext));
+  }
+  // Allocators: known names only, in registry order (the external ones
+  // last), no duplicates.
+  allocator_args = split_commas(allocator_args);
+  const auto is_external = [&](const std::string& name) {
+    return std::any_of(config.externals.begin(), config.externals.end(),
+                       [&](const ExternalAllocator& e) { return e.name == name; });
+  };
   for (const std::string& arg : allocator_args) {
     if (arg.empty()) return fail("empty allocator name in --allocator");
-    if (find_allocator(arg) == nullptr)
-      return fail("unknown allocator '" + arg + "'; valid: " + allocator_names());
+    if (find_allocator(arg) == nullptr && !is_external(arg))
+      return fail("unknown allocator '" + arg + "'; valid: " + allocator_names() +
+                  (config.externals.empty() ? "" : " and the --external ones"));
   }
   config.allocators_given = !allocator_args.empty();
-  for (const auto& a : allocator_catalog()) {
-    if (!config.allocators_given ||
-        std::find(allocator_args.begin(), allocator_args.end(), a.name) != allocator_args.end())
-      config.allocators.push_back(a.name);
-  }
+  const auto wanted = [&](const std::string& name) {
+    return !config.allocators_given ||
+           std::find(allocator_args.begin(), allocator_args.end(), name) != allocator_args.end();
+  };
+  for (const auto& a : allocator_catalog())
+    if (wanted(a.name)) config.allocators.push_back(a.name);
+  for (const ExternalAllocator& e : config.externals)
+    if (wanted(e.name)) config.allocators.push_back(e.name);
 
   if (config.worker || config.probe) {
     if (config.allocators.size() != 1) return fail("a worker takes exactly one --allocator");
@@ -226,9 +347,13 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   if (config.list) return {true, 0};
   if (config.workloads.empty())
     return fail("no workload given: use --workload NAME (for example small-objects), or --list");
-  if (!config.out.empty()) {
-    if (std::string reason = unwritable_reason(config.out); !reason.empty()) return fail(reason);
+  for (const auto& [option, path] :
+       {std::pair{"--out", config.out}, std::pair{"--gbench-out", config.gbench_out}}) {
+    if (path.empty()) continue;
+    if (std::string reason = unwritable_reason(option, path); !reason.empty()) return fail(reason);
   }
+  if (!config.out.empty() && config.out == config.gbench_out)
+    return fail("--out and --gbench-out name the same file " + config.out);
   return {true, 0};
 }
 

@@ -2,9 +2,12 @@
 
 #include <dlfcn.h>
 #include <gnu/libc-version.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <string_view>
+
+#include "external_malloc.hpp"
 
 namespace harness {
 namespace {
@@ -117,6 +120,66 @@ MallocIdentity identify_malloc(MallocProvider expected) {
   std::free(block);
   if (!id.verified && id.check.empty()) id.check = "unverified";
   return id;
+}
+
+namespace {
+
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {};
+  struct stat sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+std::string& external_library_slot() {
+  static std::string library;
+  return library;
+}
+
+}  // namespace
+
+MallocIdentity identify_external_malloc(const std::string& library) {
+  MallocIdentity id;
+  void* handle = dlopen(library.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+  if (handle == nullptr) {
+    void* resolved = dlsym(RTLD_DEFAULT, "malloc");
+    Dl_info info{};
+    if (resolved != nullptr && dladdr(resolved, &info) != 0 && info.dli_fname != nullptr)
+      id.library = info.dli_fname;
+    id.check = library + " is not loaded in the worker (not preloaded?)";
+    return id;
+  }
+  id.verified = true;
+  for (const char* symbol : {"malloc", "free", "realloc", "aligned_alloc"}) {
+    void* resolved = dlsym(RTLD_DEFAULT, symbol);
+    void* own = dlsym(handle, symbol);
+    Dl_info info{};
+    const bool named = resolved != nullptr && dladdr(resolved, &info) != 0 &&
+                       info.dli_fname != nullptr && same_file(info.dli_fname, library);
+    if (std::string_view(symbol) == "malloc" && info.dli_fname != nullptr)
+      id.library = info.dli_fname;
+    if (!named || own == nullptr || own != resolved) {
+      id.verified = false;
+      id.check = std::string(symbol) + " is served by " +
+                 (info.dli_fname != nullptr ? info.dli_fname : "an unnamed object") + ", not " +
+                 library + (own == nullptr ? " (which does not define it)" : "");
+      break;
+    }
+  }
+  dlclose(handle);
+  if (id.verified)
+    id.check = "dladdr names " + library +
+               " for the resolved malloc, free, realloc and aligned_alloc, and each is its own "
+               "symbol";
+  return id;
+}
+
+void set_expected_external_library(const std::string& library) {
+  external_library_slot() = library;
+}
+
+const std::string& expected_external_library() {
+  return external_library_slot();
 }
 
 }  // namespace harness

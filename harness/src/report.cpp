@@ -1,18 +1,13 @@
 #include "report.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <sstream>
-#include <stdexcept>
 #include <tuple>
 #include <vector>
+
+#include "statistics.hpp"
 
 namespace harness {
 namespace {
@@ -46,10 +41,6 @@ std::string bytes(const json& v) {
 
 std::string num_or_dash(const json& v, int digits) {
   return v.is_number() ? fixed(v.get<double>(), digits) : "-";
-}
-
-std::string sig_or_dash(const json& v) {
-  return v.is_number() ? sig3(v.get<double>()) : "-";
 }
 
 std::string csv_field(const std::string& s) {
@@ -106,10 +97,23 @@ class TextTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// A percentile below the timer's resolution shows as "<R": no number the
+// timer cannot tell from zero.
+std::string latency_value(const json& lat, const char* key) {
+  if (lat[key].is_number()) return sig3(lat[key].get<double>());
+  for (const json& k : lat.value("below_resolution", json::array()))
+    if (k == key) return "<" + sig3(lat["resolution_ns"].get<double>());
+  return "-";
+}
+
 std::string latency_cell(const json& lat) {
   if (!lat.is_object() || lat.value("count", 0) == 0) return "-";
-  return sig_or_dash(lat["p50_ns"]) + "/" + sig_or_dash(lat["p99_ns"]) + "/" +
-         sig_or_dash(lat["p999_ns"]);
+  return latency_value(lat, "p50_ns") + "/" + latency_value(lat, "p99_ns") + "/" +
+         latency_value(lat, "p999_ns");
+}
+
+double median_of_json(const json& values) {
+  return values.is_array() && !values.empty() ? median_of(values.get<std::vector<double>>()) : 0.0;
 }
 
 }  // namespace
@@ -125,7 +129,6 @@ void fill_ratios(json& entries) {
     const auto it = system_time.find({e["workload"], e["point"], e["threads"]});
     const double mine = e["timing"]["ns_per_op_median"];
     if (it == system_time.end() || it->second <= 0 || mine <= 0) continue;
-    e["timing"]["ratio_to_system"] = mine / it->second;
     e["timing"]["speedup_vs_system"] = it->second / mine;
   }
 }
@@ -155,8 +158,9 @@ std::string render_table(const json& doc) {
                {"min", true},
                {"max", true},
                {"cv%", true},
+               {"cpu/op", true},
                {"Mops/s", true},
-               {"vs system", true},
+               {"speedup vs system", true},
                {"alloc p50/p99/p99.9 ns", true},
                {"free p50/p99/p99.9 ns", true},
                {"req peak", true},
@@ -171,7 +175,7 @@ std::string render_table(const json& doc) {
     if (status != "ok") {
       t.add({e["workload"], point, e["allocator"], std::to_string(e["threads"].get<int>()),
              status == "not_applicable" ? "n/a" : status, "", "", "", "", "", "", "", "", "", "",
-             "", ""});
+             "", "", ""});
       continue;
     }
     const json& tm = e["timing"];
@@ -180,6 +184,7 @@ std::string render_table(const json& doc) {
     t.add({e["workload"], point, e["allocator"], std::to_string(e["threads"].get<int>()),
            sig3(tm["ns_per_op_median"]), sig3(tm["ns_per_op_min"]), sig3(tm["ns_per_op_max"]),
            fixed(100 * tm["ns_per_op_cv"].get<double>(), 1),
+           tm.contains("cpu_ns_per_op") ? sig3(median_of_json(tm["cpu_ns_per_op"])) : "-",
            sig3(tm["ops_per_second"].get<double>() / 1e6),
            speed.is_number() ? sig3(speed.get<double>()) + "x" : "-",
            latency_cell(in["latency"]["allocate"]), latency_cell(in["latency"]["free"]),
@@ -207,14 +212,26 @@ std::string render_table(const json& doc) {
           e["reason"];
   for (const auto& [who, why] : reasons) out << who << ": " << why << "\n";
   out << "ns/op: median wall time per allocator call over repetitions (all threads together); "
-         "vs system: glibc time / this time (>1 is faster).\n";
+         "cpu/op: median CPU time of all threads per call; speedup vs system: glibc time / this "
+         "time (>1 is faster); latency: sampled calls minus the timer's own cost, <R: below the "
+         "timer's resolution R.\n";
+  const json& c = doc["context"];
+  if (c.value("quick", false)) {
+    out << "QUICK run: " << str_or(c["quick_scope"], "CI-sized workloads") << ".\n";
+    std::map<std::string, std::string> scopes;
+    for (const json& e : doc["entries"])
+      if (e["quick_scope"].is_string() && e["workload_input"].is_string())
+        scopes[e["workload"].get<std::string>()] = e["quick_scope"].get<std::string>();
+    for (const auto& [w, scope] : scopes) out << "quick " << w << ": " << scope << "\n";
+  }
   return out.str();
 }
 
 std::string render_csv(const json& doc) {
   std::ostringstream out;
   out << "workload,point,allocator,threads,status,ns_per_op_median,ns_per_op_min,ns_per_op_max,"
-         "ns_per_op_cv,ops_per_second,ratio_to_system,alloc_p50_ns,alloc_p99_ns,alloc_p999_ns,"
+         "ns_per_op_cv,cpu_ns_per_op_median,ops_per_second,speedup_vs_system,alloc_p50_ns,alloc_"
+         "p99_ns,alloc_p999_ns,"
          "free_p50_ns,free_p99_ns,free_p999_ns,realloc_p50_ns,realloc_p99_ns,realloc_p999_ns,"
          "requested_live_peak_bytes,held_peak_bytes,overhead_ratio,failed_requests,"
          "fill_at_first_failure,corruptions,peak_rss_bytes,reason\n";
@@ -238,46 +255,99 @@ std::string render_csv(const json& doc) {
         << csv_field(e["allocator"]) << "," << e["threads"].get<int>() << ","
         << e["status"].get<std::string>() << "," << n(get(tm, "ns_per_op_median")) << ","
         << n(get(tm, "ns_per_op_min")) << "," << n(get(tm, "ns_per_op_max")) << ","
-        << n(get(tm, "ns_per_op_cv")) << "," << n(get(tm, "ops_per_second")) << ","
-        << n(get(tm, "ratio_to_system")) << "," << n(lat("allocate", "p50_ns")) << ","
-        << n(lat("allocate", "p99_ns")) << "," << n(lat("allocate", "p999_ns")) << ","
-        << n(lat("free", "p50_ns")) << "," << n(lat("free", "p99_ns")) << ","
-        << n(lat("free", "p999_ns")) << "," << n(lat("realloc", "p50_ns")) << ","
-        << n(lat("realloc", "p99_ns")) << "," << n(lat("realloc", "p999_ns")) << ","
-        << n(get(in, "requested_live_peak_bytes")) << "," << n(get(in, "held_peak_bytes")) << ","
-        << n(get(in, "overhead_ratio")) << "," << n(get(in, "failed_requests")) << ","
-        << n(get(in, "fill_at_first_failure")) << "," << n(e["corruptions"]) << ","
-        << n(e["peak_rss_bytes"]) << "," << csv_field(str_or(e["reason"], "")) << "\n";
+        << n(get(tm, "ns_per_op_cv")) << ","
+        << (tm.is_object() && tm.contains("cpu_ns_per_op") ? n(median_of_json(tm["cpu_ns_per_op"]))
+                                                           : std::string())
+        << "," << n(get(tm, "ops_per_second")) << "," << n(get(tm, "speedup_vs_system")) << ","
+        << n(lat("allocate", "p50_ns")) << "," << n(lat("allocate", "p99_ns")) << ","
+        << n(lat("allocate", "p999_ns")) << "," << n(lat("free", "p50_ns")) << ","
+        << n(lat("free", "p99_ns")) << "," << n(lat("free", "p999_ns")) << ","
+        << n(lat("realloc", "p50_ns")) << "," << n(lat("realloc", "p99_ns")) << ","
+        << n(lat("realloc", "p999_ns")) << "," << n(get(in, "requested_live_peak_bytes")) << ","
+        << n(get(in, "held_peak_bytes")) << "," << n(get(in, "overhead_ratio")) << ","
+        << n(get(in, "failed_requests")) << "," << n(get(in, "fill_at_first_failure")) << ","
+        << n(e["corruptions"]) << "," << n(e["peak_rss_bytes"]) << ","
+        << csv_field(str_or(e["reason"], "")) << "\n";
   }
   return out.str();
 }
 
-void write_file_atomically(const std::string& path, const std::string& content) {
-  const auto slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
-  std::string tmp = dir + "/.stalloc-bench-XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0)
-    throw std::runtime_error("cannot create a file in " + dir + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(e));
+json render_gbench(const json& doc) {
+  const json& c = doc["context"];
+  json context = {{"date", c["date"]},
+                  {"host_name", c["host"]},
+                  {"executable", "stalloc-bench"},
+                  {"num_cpus", c["cores"]},
+                  {"mhz_per_cpu", static_cast<int>(std::lround(c.value("cpu_mhz", 0.0)))},
+                  {"cpu_scaling_enabled", c.value("cpu_scaling", json()) == "enabled"},
+                  {"load_avg", c.value("load_average_start", json::array())},
+                  {"library_version", c["library_versions"]["benchmark"]},
+                  {"library_build_type", c["build_type"] == "Debug" ? "debug" : "release"},
+                  {"json_schema_version", 1},
+                  {"stalloc_bench_command_line", c["command_line"]},
+                  {"stalloc_bench_git_commit", c["git_commit"]},
+                  {"stalloc_bench_quick", c["quick"]},
+                  {"stalloc_bench_unit", "ns per allocator call"}};
+  json caches = json::array();
+  for (const json& k : c.value("caches", json::array()))
+    caches.push_back({{"type", k["type"]},
+                      {"level", k["level"]},
+                      {"size", k["size_bytes"]},
+                      {"num_sharing", k["num_sharing"]}});
+  context["caches"] = caches;
+  json not_run = json::array();
+  json benchmarks = json::array();
+  int family = 0;
+  for (const json& e : doc["entries"]) {
+    const std::string name = e["name"];
+    if (e["status"] != "ok") {
+      not_run.push_back(name + ": " + e["status"].get<std::string>());
+      continue;
     }
-    done += static_cast<std::size_t>(n);
+    const json& t = e["timing"];
+    const std::vector<double> real = t["ns_per_op"].get<std::vector<double>>();
+    const std::vector<double> cpu =
+        t.contains("cpu_ns_per_op") ? t["cpu_ns_per_op"].get<std::vector<double>>() : real;
+    const json iterations =
+        t.contains("iterations_per_repetition") ? t["iterations_per_repetition"] : json();
+    const std::size_t n = real.size();
+    json base = {{"family_index", family++}, {"per_family_instance_index", 0}, {"run_name", name},
+                 {"repetitions", n},         {"threads", e["threads"]},        {"time_unit", "ns"}};
+    if (e["quick_scope"].is_string())
+      base["label"] = "quick: " + e["quick_scope"].get<std::string>();
+    for (std::size_t i = 0; i < n; ++i) {
+      json b = base;
+      b["name"] = name;
+      b["run_type"] = "iteration";
+      b["repetition_index"] = i;
+      b["iterations"] =
+          iterations.is_array() && i < iterations.size() ? iterations[i] : t["iterations"];
+      b["real_time"] = real[i];
+      b["cpu_time"] = i < cpu.size() ? cpu[i] : real[i];
+      benchmarks.push_back(std::move(b));
+    }
+    const Summary r = summarize(real);
+    const Summary u = summarize(cpu);
+    const auto stddev = [](const Summary& s) { return s.cv * s.mean; };
+    const std::pair<const char*, std::pair<double, double>> aggregates[] = {
+        {"mean", {r.mean, u.mean}},
+        {"median", {r.median, u.median}},
+        {"stddev", {stddev(r), stddev(u)}},
+        {"cv", {r.cv, u.cv}}};
+    for (const auto& [agg, values] : aggregates) {
+      json b = base;
+      b["name"] = name + "_" + agg;
+      b["run_type"] = "aggregate";
+      b["aggregate_name"] = agg;
+      b["aggregate_unit"] = std::string(agg) == "cv" ? "percentage" : "time";
+      b["iterations"] = n;
+      b["real_time"] = values.first;
+      b["cpu_time"] = values.second;
+      benchmarks.push_back(std::move(b));
+    }
   }
-  // mkstemp makes the file 0600; results are meant to be shared like any file.
-  ::fchmod(fd, 0644);
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write " + path + ": " + std::strerror(e));
-  }
+  context["not_run"] = not_run;
+  return {{"context", context}, {"benchmarks", benchmarks}};
 }
 
 }  // namespace harness

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 #include <variant>
 
@@ -18,10 +19,12 @@
 #include "catalog.hpp"
 #include "context.hpp"
 #include "malloc_provider.hpp"
+#include "output_file.hpp"
 #include "preload.hpp"
 #include "report.hpp"
 #include "spawn.hpp"
 #include "timing_summary.hpp"
+#include "workloads/trace/replay.hpp"
 
 namespace harness {
 namespace {
@@ -35,15 +38,41 @@ struct Availability {
   std::optional<std::string> version;
 };
 
+// The carrier allocator's worker with the library preloaded must find that
+// the library serves malloc.
+Availability probe_external(const AllocatorEntry& a) {
+  Availability av;
+  av.library = a.external_library;
+  const WorkerOutcome probe =
+      run_worker({"stalloc-bench", "--worker-probe", "--allocator", external_carrier()->name,
+                  "--external-library", a.external_library},
+                 a.external_library);
+  if (probe.status != WorkerOutcome::Status::ok) {
+    av.available = false;
+    av.reason = "preloading " + a.external_library + " failed: " + probe.error;
+  } else if (!probe.result.value("verified", false)) {
+    av.available = false;
+    av.reason = "preloaded " + a.external_library +
+                " but it does not serve malloc: " + probe.result.value("check", std::string("?"));
+  }
+  return av;
+}
+
 // Finds and test-loads the library of every provider the given allocators
 // need (one probe worker per preloaded library), so that a missing or broken
 // library makes its allocators "unavailable" before the run, not a failure
 // in the middle of it.
-std::map<std::string, Availability> probe_allocators(const std::vector<std::string>& names) {
+std::map<std::string, Availability> probe_allocators(
+    const std::vector<const AllocatorEntry*>& entries) {
   std::map<MallocProvider, Availability> by_provider;
   std::map<std::string, Availability> result;
-  for (const std::string& name : names) {
-    const AllocatorEntry& a = *find_allocator(name);
+  for (const AllocatorEntry* entry : entries) {
+    const AllocatorEntry& a = *entry;
+    const std::string& name = a.name;
+    if (!a.external_library.empty()) {
+      result[name] = probe_external(a);
+      continue;
+    }
     auto it = by_provider.find(a.malloc_provider);
     if (it == by_provider.end()) {
       Availability av;
@@ -74,9 +103,32 @@ std::map<std::string, Availability> probe_allocators(const std::vector<std::stri
       it = by_provider.emplace(a.malloc_provider, av).first;
     }
     result[name] = it->second;
+    // In-process allocators share glibc's process but not its version.
+    if (a.malloc_provider == MallocProvider::glibc && !a.version.empty())
+      result[name].version = a.version;
   }
   return result;
 }
+
+// The registered allocators and the run's --external ones, by name.
+class AllocatorLookup {
+ public:
+  explicit AllocatorLookup(const Config& config) {
+    const AllocatorEntry* carrier = external_carrier();
+    for (const ExternalAllocator& e : config.externals)
+      externals_.push_back({e.name, "external malloc replacement " + e.library + " (--external)",
+                            true, carrier->malloc_provider, false, "", false, e.library});
+  }
+  const AllocatorEntry& operator()(const std::string& name) const {
+    if (const AllocatorEntry* a = find_allocator(name)) return *a;
+    for (const AllocatorEntry& a : externals_)
+      if (a.name == name) return a;
+    throw std::logic_error("no allocator " + name);  // the command line checked the names
+  }
+
+ private:
+  std::vector<AllocatorEntry> externals_;
+};
 
 std::string sanitize(const std::string& s) {
   std::string out;
@@ -86,16 +138,12 @@ std::string sanitize(const std::string& s) {
   return out;
 }
 
-// Where results go without --out: $STALLOC_BENCH_RESULTS_DIR, else the
-// results/ directory of the source tree this binary was built from (when it
-// exists and is writable), else ./results (created).
+// Where results go without --out: $STALLOC_BENCH_RESULTS_DIR, else
+// ./results of the directory the user stands in (never the source tree the
+// binary came from: a user's runs are theirs, not the repository's).
 std::string default_results_dir() {
-  namespace fs = std::filesystem;
   if (const char* env = std::getenv("STALLOC_BENCH_RESULTS_DIR"); env != nullptr && *env)
     return env;
-  const std::string source = source_results_dir();
-  std::error_code ec;
-  if (fs::is_directory(source, ec) && ::access(source.c_str(), W_OK) == 0) return source;
   return "results";
 }
 
@@ -130,7 +178,28 @@ struct PlannedEntry {
   unsigned threads;
   std::string status;  // "" = to run
   std::string reason;
+  std::string quick_scope;  // what --quick left out, for the label
 };
+
+// The entry's name, the one --filter matches and Google Benchmark's format
+// uses: workload[/point]/allocator/threads:N.
+std::string entry_name(const PlannedEntry& p) {
+  std::string name = p.spec.text();
+  if (!p.point.name.empty()) name += "/" + p.point.label();
+  return name + "/" + p.allocator->name + "/threads:" + std::to_string(p.threads);
+}
+
+bool point_selected(const WorkloadSpec& spec, const workloads::Point& point) {
+  if (spec.select_key.empty()) return true;
+  return point.name == spec.select_key &&
+         (spec.select_value.empty() || std::to_string(point.value) == spec.select_value);
+}
+
+std::string point_labels(const std::vector<workloads::Point>& points) {
+  std::string s;
+  for (const auto& p : points) s += (s.empty() ? "" : ", ") + p.label();
+  return s;
+}
 
 json entry_skeleton(const PlannedEntry& p) {
   return {{"workload", p.spec.text()},
@@ -140,6 +209,8 @@ json entry_skeleton(const PlannedEntry& p) {
           {"point_value", p.point.value},
           {"allocator", p.allocator->name},
           {"threads", p.threads},
+          {"name", entry_name(p)},
+          {"quick_scope", p.quick_scope.empty() ? json(nullptr) : json(p.quick_scope)},
           {"status", p.status.empty() ? "ok" : p.status},
           {"reason", p.reason.empty() ? json(nullptr) : json(p.reason)},
           {"arena", nullptr},
@@ -155,8 +226,32 @@ json entry_skeleton(const PlannedEntry& p) {
 void add_repetition(json& timing, const json& more) {
   std::vector<double> ns = timing["ns_per_op"].get<std::vector<double>>();
   for (const json& x : more["ns_per_op"]) ns.push_back(x.get<double>());
-  for (const json& x : more["ops_per_repetition"]) timing["ops_per_repetition"].push_back(x);
+  for (const char* k : {"ops_per_repetition", "cpu_ns_per_op", "iterations_per_repetition"})
+    for (const json& x : more[k]) timing[k].push_back(x);
   write_timing_summary(timing, ns);
+}
+
+json load_average() {
+  double l[3] = {0, 0, 0};
+  if (::getloadavg(l, 3) != 3) return nullptr;
+  return {l[0], l[1], l[2]};
+}
+
+// What Google Benchmark reports of the CPU (it reads /proc and /sys the same
+// way on every platform it supports), in this schema's units.
+void add_cpu_context(json& context) {
+  const benchmark::CPUInfo& cpu = benchmark::CPUInfo::Get();
+  context["cpu_mhz"] = cpu.cycles_per_second / 1e6;
+  context["cpu_scaling"] = cpu.scaling == benchmark::CPUInfo::ENABLED    ? json("enabled")
+                           : cpu.scaling == benchmark::CPUInfo::DISABLED ? json("disabled")
+                                                                         : json(nullptr);
+  json caches = json::array();
+  for (const auto& c : cpu.caches)
+    caches.push_back({{"type", c.type},
+                      {"level", c.level},
+                      {"size_bytes", c.size},
+                      {"num_sharing", c.num_sharing}});
+  context["caches"] = caches;
 }
 
 std::string fmt_seconds(double s) {
@@ -165,19 +260,37 @@ std::string fmt_seconds(double s) {
   return buf;
 }
 
+std::string fmt_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 }  // namespace
 
 int list_catalog(const Config& config) {
   (void)config;
-  std::cout << "Workloads (--workload NAME[:ARG], or all):\n";
+  std::cout << "Workloads (--workload NAME, NAME:key=value for one sweep point, or all):\n";
   for (const WorkloadEntry& w : workload_catalog()) {
     std::cout << "  " << w.name << std::string(w.name.size() < 20 ? 20 - w.name.size() : 1, ' ')
               << w.description << "  [arena " << w.arena.blocks << " x " << w.arena.block_size
               << " B" << (w.multithreaded ? ", multithreaded" : "") << "]\n";
+    if (w.needs_input) {
+      std::cout << std::string(22, ' ') << "argument: " << w.name << ":FILE\n";
+      continue;
+    }
+    workloads::Options full;
+    workloads::Options quick;
+    quick.quick = true;
+    const auto points = w.points(full);
+    if (points.size() > 1 || (!points.empty() && !points.front().name.empty()))
+      std::cout << std::string(22, ' ') << "points: " << point_labels(points) << "\n"
+                << std::string(22, ' ') << "quick points: " << point_labels(w.points(quick))
+                << "\n";
   }
-  std::vector<std::string> names;
-  for (const AllocatorEntry& a : allocator_catalog()) names.push_back(a.name);
-  const auto availability = probe_allocators(names);
+  std::vector<const AllocatorEntry*> entries;
+  for (const AllocatorEntry& a : allocator_catalog()) entries.push_back(&a);
+  const auto availability = probe_allocators(entries);
   std::cout << "\nAllocators (--allocator NAME[,NAME...]):\n";
   for (const AllocatorEntry& a : allocator_catalog()) {
     const Availability& av = availability.at(a.name);
@@ -198,41 +311,60 @@ int run_benchmarks(const Config& config) {
     const std::string dir = default_results_dir();
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0) {
-      std::cerr << "stalloc-bench: error: results directory " << dir
-                << " is not writable (set --out or STALLOC_BENCH_RESULTS_DIR)\n";
+    out_path = dir + "/" + results_label(config) + "-" + utc_timestamp(true) + ".json";
+    if (std::string reason = unwritable_reason("results file", out_path); !reason.empty()) {
+      std::cerr << "stalloc-bench: error: " << reason
+                << " (set --out or STALLOC_BENCH_RESULTS_DIR)\n";
       return 2;
     }
-    out_path = dir + "/" + results_label(config) + "-" + utc_timestamp(true) + ".json";
   }
 
   // The plan: every (workload, point, threads, allocator). A workload's
   // points() may reject its argument (a missing trace file): bad input.
   const std::vector<unsigned> threads_list = thread_counts(config.max_threads);
+  std::optional<std::regex> filter;
+  if (!config.filter.empty()) filter.emplace(config.filter);
   std::vector<PlannedEntry> plan;
   std::vector<std::pair<WorkloadSpec, const WorkloadEntry*>> workloads;
   for (const WorkloadSpec& spec : config.workloads)
     workloads.emplace_back(spec, find_workload(spec.name));
-  const auto availability = probe_allocators(config.allocators);
+  const AllocatorLookup lookup(config);
+  std::vector<const AllocatorEntry*> chosen;
+  for (const std::string& name : config.allocators) chosen.push_back(&lookup(name));
+  const auto availability = probe_allocators(chosen);
   for (const auto& [spec, w] : workloads) {
     workloads::Options options;
     options.seed = config.seed;
     options.quick = config.quick;
     options.input = spec.input;
     std::vector<workloads::Point> points;
+    std::string quick_scope;
     try {
       points = w->points(options);
-      if (!spec.input.empty()) w->validate(options);
+      if (!spec.input.empty()) quick_scope = w->validate(options);
     } catch (const std::exception& e) {
       std::cerr << "stalloc-bench: error: workload " << spec.text() << ": " << e.what() << "\n";
       return 2;
     }
+    if (config.quick && quick_scope.empty()) quick_scope = "CI-sized workload";
+    if (std::none_of(points.begin(), points.end(),
+                     [&](const workloads::Point& pt) { return point_selected(spec, pt); })) {
+      std::cerr << "stalloc-bench: error: workload " << spec.name << " has no point "
+                << spec.select_key << (spec.select_value.empty() ? "" : "=") << spec.select_value
+                << (config.quick ? " in a --quick run" : "") << "; its points: "
+                << (points.size() == 1 && points.front().name.empty() ? "none (no sweep)"
+                                                                      : point_labels(points))
+                << "\n";
+      return 2;
+    }
     const std::vector<unsigned> counts = w->multithreaded ? threads_list : std::vector<unsigned>{1};
     for (std::size_t i = 0; i < points.size(); ++i) {
+      if (!point_selected(spec, points[i])) continue;
       for (unsigned threads : counts) {
         for (const std::string& name : config.allocators) {
-          const AllocatorEntry* a = find_allocator(name);
-          PlannedEntry p{w, spec, points[i], i, a, threads, "", ""};
+          const AllocatorEntry* a = &lookup(name);
+          PlannedEntry p{w, spec, points[i], i, a, threads, "", "", quick_scope};
+          if (filter && !std::regex_search(entry_name(p), *filter)) continue;
           const Availability& av = availability.at(name);
           if (!av.available) {
             p.status = "unavailable";
@@ -247,22 +379,30 @@ int run_benchmarks(const Config& config) {
     }
   }
 
+  if (plan.empty()) {
+    std::cerr << "stalloc-bench: error: --filter '" << config.filter
+              << "' matches no entry (names are workload[/point]/allocator/threads:N)\n";
+    return 2;
+  }
+
   json document;
-  document["schema_version"] = 1;
+  document["schema_version"] = kResultsSchemaVersion;
   json context = build_context();
   const MachineInfo machine = machine_info();
   context["host"] = machine.host;
   context["cpu_model"] = machine.cpu_model;
   context["cores"] = machine.cores;
   context["os"] = machine.os;
-  json versions = {{"glibc", glibc_version()},
-                   {"mimalloc", nullptr},
-                   {"jemalloc", nullptr},
-                   {"tcmalloc", nullptr},
-                   {"benchmark", STALLOC_BENCH_BENCHMARK_VERSION_STRING}};
+  add_cpu_context(context);
+  context["load_average_start"] = load_average();
+  json versions = {
+      {"glibc", glibc_version()}, {"stalloc", STALLOC_BENCH_STALLOC_VERSION},
+      {"mimalloc", nullptr},      {"jemalloc", nullptr},
+      {"tcmalloc", nullptr},      {"benchmark", STALLOC_BENCH_BENCHMARK_VERSION_STRING}};
   for (const auto& [name, av] : availability) {
-    const MallocProvider p = find_allocator(name)->malloc_provider;
-    if (p != MallocProvider::glibc && av.version)
+    const AllocatorEntry& a = lookup(name);
+    const MallocProvider p = a.malloc_provider;
+    if (a.external_library.empty() && p != MallocProvider::glibc && av.version)
       versions[std::string(provider_name(p))] = *av.version;
   }
   context["library_versions"] = versions;
@@ -270,6 +410,13 @@ int run_benchmarks(const Config& config) {
   context["command_line"] = config.command_line;
   context["seed"] = config.seed;
   context["quick"] = config.quick;
+  context["quick_scope"] =
+      config.quick
+          ? json("CI-sized workloads (traces: their first " +
+                 std::to_string(workloads::TraceReplay::kQuickOps) + " ops), fewer sweep points, " +
+                 std::to_string(config.repetitions) + " repetitions of " +
+                 fmt_number(config.min_time_s) + " s; not comparable with a full run")
+          : json(nullptr);
   context["repetitions"] = config.repetitions;
   context["interleaved"] = config.interleave;
   context["min_time_s"] = config.min_time_s;
@@ -278,13 +425,17 @@ int run_benchmarks(const Config& config) {
   context["duration_s"] = 0.0;
   document["allocators"] = json::array();
   for (const std::string& name : config.allocators)
-    document["allocators"].push_back(allocator_json(*find_allocator(name), availability.at(name)));
+    document["allocators"].push_back(allocator_json(lookup(name), availability.at(name)));
 
   // The run. Normally one worker per entry runs all its repetitions. With
   // --interleave there are `repetitions` passes over the plan, one repetition
   // per worker: the first pass measures everything (instrumented and check
   // passes too), the later ones time only and add their repetition.
-  const bool progress = ::isatty(STDERR_FILENO) == 1;
+  // Progress: a line redrawn in place on a terminal; on anything else (a CI
+  // log, a file) one line per finished entry, so a long run shows it is alive.
+  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  const bool progress = !config.quiet && terminal;
+  const bool progress_lines = !config.quiet && !terminal;
   const int passes = config.interleave ? config.repetitions : 1;
   const int repetitions_per_worker = config.interleave ? 1 : config.repetitions;
   std::size_t to_run = 0;
@@ -317,27 +468,43 @@ int run_benchmarks(const Config& config) {
                   << " " << p.allocator->name << " x" << p.threads << "  (" << fmt_seconds(elapsed)
                   << ")" << std::flush;
       }
-      std::vector<std::string> args = {"stalloc-bench",
-                                       "--worker",
-                                       "--workload",
-                                       p.spec.text(),
-                                       "--allocator",
-                                       p.allocator->name,
-                                       "--point-index",
-                                       std::to_string(p.point_index),
-                                       "--threads",
-                                       std::to_string(p.threads),
-                                       "--repetitions",
-                                       std::to_string(repetitions_per_worker),
-                                       "--min-time",
-                                       std::to_string(config.min_time_s),
-                                       "--instrumented-time",
-                                       std::to_string(config.instrumented_time_s),
-                                       "--seed",
-                                       std::to_string(config.seed)};
+      std::vector<std::string> args = {
+          "stalloc-bench",
+          "--worker",
+          "--workload",
+          p.spec.text(),
+          "--allocator",
+          p.allocator->external_library.empty() ? p.allocator->name : external_carrier()->name,
+          "--point-index",
+          std::to_string(p.point_index),
+          "--threads",
+          std::to_string(p.threads),
+          "--repetitions",
+          std::to_string(repetitions_per_worker),
+          "--min-time",
+          std::to_string(config.min_time_s),
+          "--instrumented-time",
+          std::to_string(config.instrumented_time_s),
+          "--seed",
+          std::to_string(config.seed)};
       if (config.quick) args.push_back("--quick");
+      if (!p.allocator->external_library.empty()) {
+        args.push_back("--external-library");
+        args.push_back(p.allocator->external_library);
+      }
       if (pass > 0) args.push_back("--timing-only");
       const WorkerOutcome outcome = run_worker(args, availability.at(p.allocator->name).library);
+      if (progress_lines) {
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        std::cerr << "stalloc-bench: ";
+        if (passes > 1) std::cerr << "pass " << pass + 1 << "/" << passes << " ";
+        std::cerr << "[" << done << "/" << to_run << "] " << entry_name(p) << " "
+                  << (outcome.status == WorkerOutcome::Status::ok            ? "done"
+                      : outcome.status == WorkerOutcome::Status::interrupted ? "interrupted"
+                                                                             : "FAILED")
+                  << " (" << fmt_seconds(elapsed) << ")\n";
+      }
       if (outcome.status == WorkerOutcome::Status::ok) {
         if (pass == 0) {
           for (const auto& [key, value] : outcome.result.items()) e[key] = value;
@@ -372,15 +539,30 @@ int run_benchmarks(const Config& config) {
   document["context"]["interrupted"] = interrupted();
   document["context"]["duration_s"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  document["context"]["load_average_end"] = load_average();
 
   const std::string text = document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  const bool want_gbench = config.format == Format::gbench || !config.gbench_out.empty();
+  const std::string gbench_text =
+      want_gbench
+          ? render_gbench(document).dump(2, ' ', false, json::error_handler_t::replace) + "\n"
+          : std::string();
   int status = interrupted() ? 130 : any_failed ? 1 : 0;
   try {
-    write_file_atomically(out_path, text);
+    write_output(out_path, text);
   } catch (const std::exception& e) {
     std::cerr << "stalloc-bench: error: " << e.what() << "\n";
     status = status == 0 ? 1 : status;
     out_path.clear();
+  }
+  if (!config.gbench_out.empty()) {
+    try {
+      write_output(config.gbench_out, gbench_text);
+      std::cerr << "gbench results: " << config.gbench_out << "\n";
+    } catch (const std::exception& e) {
+      std::cerr << "stalloc-bench: error: " << e.what() << "\n";
+      status = status == 0 ? 1 : status;
+    }
   }
   switch (config.format) {
     case Format::table:
@@ -393,6 +575,10 @@ int run_benchmarks(const Config& config) {
       break;
     case Format::csv:
       std::cout << render_csv(document);
+      if (!out_path.empty()) std::cerr << "results: " << out_path << "\n";
+      break;
+    case Format::gbench:
+      std::cout << gbench_text;
       if (!out_path.empty()) std::cerr << "results: " << out_path << "\n";
       break;
   }

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "allocators/registry.hpp"
+#include "external_malloc.hpp"
 #include "malloc_provider.hpp"
 #include "worker_shard.hpp"
 
@@ -21,7 +22,11 @@ nlohmann::json identity_json(const MallocIdentity& id) {
 }  // namespace
 
 nlohmann::json verified_provider(MallocProvider expected, const std::string& allocator) {
-  const MallocIdentity id = identify_malloc(expected);
+  const std::string& external = expected_external_library();
+  const MallocIdentity id =
+      external.empty() ? identify_malloc(expected) : identify_external_malloc(external);
+  if (!external.empty() && !id.verified)
+    throw std::runtime_error("external allocator: " + id.check);
   if (!id.verified)
     throw std::runtime_error("allocator " + allocator + ": malloc is served by '" + id.library +
                              "', not " + std::string(provider_name(expected)) + " (" + id.check +
@@ -45,6 +50,8 @@ nlohmann::json run_worker_entry(const WorkerRequest& request) {
 nlohmann::json run_worker_probe(const std::string& allocator) {
   nlohmann::json result;
   bool found = false;
+  if (!expected_external_library().empty())
+    return identity_json(identify_external_malloc(expected_external_library()));
   AllocatorRegistry::for_each([&]<class D>() {
     if (found || D::name != allocator) return;
     found = true;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app.hpp"
+#include "external_malloc.hpp"
 #include "spawn.hpp"
 #include "worker.hpp"
 
@@ -27,6 +28,7 @@ bool write_all(int fd, const std::string& s) {
 int worker_main(const Config& config) {
   nlohmann::json result;
   int status = 0;
+  set_expected_external_library(config.external_library);
   try {
     if (config.probe) {
       result = run_worker_probe(config.allocators.front());

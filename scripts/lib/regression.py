@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from noise_stats import mann_whitney_greater, median, min_p_value, relative_spread
+from noise_stats import (ChangeInterval, hodges_lehmann_change, mann_whitney_greater, median,
+                         min_p_value, relative_spread)
 from stalloc_results import REFERENCE_ALLOCATOR, InputError, ResultFile, RowKey
 
 DEFAULT_TIMING_THRESHOLD = 0.05
 DEFAULT_INSTRUCTION_THRESHOLD = 0.02
 DEFAULT_ALPHA = 0.01
+DEFAULT_CONFIDENCE = 0.95
 
 
 @dataclass
@@ -62,6 +64,9 @@ class Verdict:
     noise: float  # relative spread of the two samples together (for display)
     status: str  # "regression", "improvement", "unchanged", "reference"
     normalized: bool = False
+    # Timing cells: the change's Hodges-Lehmann estimate and confidence
+    # interval over the repetitions (normalised like the medians).
+    interval: ChangeInterval | None = None
 
     @property
     def significant(self) -> bool:
@@ -223,6 +228,10 @@ def _judge_cell(row, alloc, b, n, base_cells, new_cells, settings, kind, thresho
     else:
         status = "unchanged"
     p_value = None if p_slower is None else (p_slower if change >= 0 else p_faster)
+    interval = None
+    if kind == "timing" and min(b.samples) > 0 and min(n.samples) > 0:
+        interval = hodges_lehmann_change([x / b_scale[0] for x in b.samples],
+                                         [x / n_scale[0] for x in n.samples], DEFAULT_CONFIDENCE)
     return Verdict(
         row=row,
         allocator=alloc,
@@ -234,4 +243,5 @@ def _judge_cell(row, alloc, b, n, base_cells, new_cells, settings, kind, thresho
         noise=noise,
         status=status,
         normalized=normalized,
+        interval=interval,
     )

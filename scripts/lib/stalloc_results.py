@@ -1,4 +1,4 @@
-"""Reading stalloc-bench result files (results/SCHEMA.md, schema version 1).
+"""Reading stalloc-bench result files (results/SCHEMA.md, schema version 2).
 
 Every script in scripts/ reads results through this module, so the contract
 with the harness is checked in one place. Loading is strict: a file that is
@@ -16,7 +16,12 @@ import math
 import os
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Version 1 differs only in what the scripts do not read (it also had
+# `ratio_to_system`, this time / glibc's, which version 2 dropped so that the
+# one name left, `speedup_vs_system`, has the one meaning it always had), so
+# older runs and the committed baselines stay readable.
+READABLE_VERSIONS = (1, 2)
 
 # The instruction-count files written by scripts/count-instructions share the
 # entry identity (workload, point, allocator, threads) but carry a different
@@ -59,7 +64,9 @@ class Entry:
     samples: list[float] = field(default_factory=list)  # ns per op, per repetition
     median: float | None = None
     cv: float | None = None
-    ratio_to_system: float | None = None
+    speedup_vs_system: float | None = None  # system's median / this median: > 1 is faster
+    cpu_samples: list[float] = field(default_factory=list)  # CPU ns per op, per repetition
+    quick_scope: str | None = None  # what --quick left out of the work
     held_peak_bytes: int | None = None
     requested_peak_bytes: int | None = None
     overhead_ratio: float | None = None
@@ -153,10 +160,11 @@ def _check_version(doc, path: str) -> None:
     if "schema_version" not in doc:
         raise InputError(f"{path}: not a stalloc-bench result (no schema_version)")
     version = doc["schema_version"]
-    if version != SCHEMA_VERSION:
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
         raise InputError(
-            f"{path}: schema version {version!r}, but these scripts read version "
-            f"{SCHEMA_VERSION} only (results/SCHEMA.md); re-run the benchmark or update the scripts"
+            f"{path}: schema version {version!r}, but these scripts read versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))} only (results/SCHEMA.md); re-run the "
+            "benchmark or update the scripts"
         )
 
 
@@ -180,6 +188,7 @@ def _timing_entry(e: dict, where: str) -> Entry:
     where = f"{where} ({entry.row.label()} / {entry.allocator})"
     entry.corruptions = e.get("corruptions")
     entry.peak_rss_bytes = e.get("peak_rss_bytes")
+    entry.quick_scope = e.get("quick_scope")
     if entry.status != "ok":
         return entry
     timing = _require(e, "timing", dict, where)
@@ -192,7 +201,15 @@ def _timing_entry(e: dict, where: str) -> Entry:
     entry.samples = [float(x) for x in samples]
     entry.median = float(_require(timing, "ns_per_op_median", (int, float), where + " timing"))
     entry.cv = _number_or_none(timing, "ns_per_op_cv", where + " timing")
-    entry.ratio_to_system = _number_or_none(timing, "ratio_to_system", where + " timing")
+    entry.speedup_vs_system = _number_or_none(timing, "speedup_vs_system", where + " timing")
+    cpu = timing.get("cpu_ns_per_op")  # version 2 on
+    if cpu is not None:
+        if not isinstance(cpu, list) or len(cpu) != len(samples) or not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
+            for x in cpu
+        ):
+            raise InputError(f"{where}: timing.cpu_ns_per_op must list one number >= 0 per repetition")
+        entry.cpu_samples = [float(x) for x in cpu]
     inst = _require(e, "instrumented", dict, where)
     entry.held_peak_bytes = _number_or_none(inst, "held_peak_bytes", where + " instrumented")
     entry.requested_peak_bytes = _number_or_none(
@@ -248,11 +265,11 @@ def load(path: str) -> ResultFile:
 
 
 def _fill_missing_ratios(entries: list[Entry]) -> None:
-    """Instruction files carry no ratio; derive it the way the harness does."""
+    """Instruction files carry no speedup; derive it the way the harness does."""
     reference = {e.row: e.median for e in entries if e.allocator == REFERENCE_ALLOCATOR and e.ok}
     for e in entries:
-        if e.ok and e.ratio_to_system is None and reference.get(e.row):
-            e.ratio_to_system = e.median / reference[e.row]
+        if e.ok and e.speedup_vs_system is None and reference.get(e.row) and e.median > 0:
+            e.speedup_vs_system = reference[e.row] / e.median
 
 
 def load_all(paths: list[str]) -> list[ResultFile]:

@@ -32,20 +32,25 @@ def context(quick=True, repetitions=10, seed=42, host="testbox"):
         "cores": 2, "os": "Linux 6.1", "compiler": "GNU 12.2.0", "compiler_flags": "-O3 -DNDEBUG",
         "build_type": "Release", "git_commit": "0123456789abcdef0123456789abcdef01234567",
         "git_dirty": False,
-        "library_versions": {"glibc": "2.36", "mimalloc": "2.0.9", "jemalloc": None,
-                             "tcmalloc": None, "benchmark": "1.7.1"},
+        "library_versions": {"glibc": "2.36", "stalloc": "0.1.0", "mimalloc": "2.0.9",
+                             "jemalloc": None, "tcmalloc": None, "benchmark": "1.7.1"},
         "date": "2026-11-25T12:00:00Z", "command_line": "stalloc-bench --workload all --quick",
         "seed": seed, "quick": quick, "repetitions": repetitions, "min_time_s": 0.01,
         "threads": [1, 2], "interrupted": False, "duration_s": 12.5,
+        "quick_scope": "CI-sized workloads" if quick else None, "cpu_mhz": 2450.0,
+        "cpu_scaling": None,
+        "caches": [{"type": "Data", "level": 1, "size_bytes": 32768, "num_sharing": 1}],
+        "load_average_start": [0.5, 0.4, 0.3], "load_average_end": [0.9, 0.5, 0.3],
     }
 
 
 def _latency(scale):
     def one(count, base):
         if count == 0:
-            return {"count": 0, "p50_ns": None, "p99_ns": None, "p999_ns": None, "max_ns": None}
+            return {"count": 0, "p50_ns": None, "p99_ns": None, "p999_ns": None, "max_ns": None,
+                    "resolution_ns": 10.0, "below_resolution": []}
         return {"count": count, "p50_ns": base, "p99_ns": base * 3, "p999_ns": base * 8,
-                "max_ns": base * 40}
+                "max_ns": base * 40, "resolution_ns": 10.0, "below_resolution": []}
     return {"allocate": one(1000, 20 * scale), "free": one(1000, 15 * scale), "realloc": one(0, 0)}
 
 
@@ -64,7 +69,9 @@ def entry(workload, point_name, point_value, allocator, threads, samples, status
     point = f"{point_name}={point_value}" if point_name else ""
     e = {
         "workload": workload, "workload_input": None, "point": point, "point_name": point_name,
-        "point_value": point_value, "allocator": allocator, "threads": threads, "status": status,
+        "point_value": point_value, "allocator": allocator, "threads": threads,
+        "name": f"{workload}/{point + '/' if point else ''}{allocator}/threads:{threads}",
+        "quick_scope": None, "status": status,
         "reason": None, "arena": None, "malloc_provider": None, "timing": None,
         "instrumented": None, "corruptions": None, "peak_rss_bytes": None,
     }
@@ -84,12 +91,13 @@ def entry(workload, point_name, point_value, allocator, threads, samples, status
         "repetitions": n, "iterations": 100, "ops_per_repetition": [409600] * n,
         "ns_per_op": samples, "ns_per_op_median": med, "ns_per_op_mean": mean,
         "ns_per_op_min": srt[0], "ns_per_op_max": srt[-1], "ns_per_op_cv": sd / mean if mean else 0.0,
-        "ops_per_second": 1e9 / med if med else 0.0, "ratio_to_system": None,
-        "speedup_vs_system": None,
+        "ops_per_second": 1e9 / med if med else 0.0, "speedup_vs_system": None,
+        "cpu_ns_per_op": [x * 0.98 for x in samples], "iterations_per_repetition": [100] * n,
     }
     held = 2352 if "stalloc" in allocator else 400_000
     e["instrumented"] = {
         "rounds": 100, "ops": 409600, "sample_every": 7, "timer": "rdtsc", "timer_overhead_ns": 20.0,
+        "timer_resolution_ns": 10.0,
         "latency": _latency(med / 4), "requested_live_peak_bytes": 2256,
         "requested_live_end_bytes": 0, "held_peak_bytes": held,
         "held_source": "arena_high_water" if "stalloc" in allocator else "mallinfo2",
@@ -102,7 +110,7 @@ def entry(workload, point_name, point_value, allocator, threads, samples, status
 
 
 def fill_ratios(doc):
-    """ratio_to_system exactly as the harness computes it."""
+    """speedup_vs_system exactly as the harness computes it."""
     ref = {}
     for e in doc["entries"]:
         if e["allocator"] == "system" and e["status"] == "ok":
@@ -112,7 +120,6 @@ def fill_ratios(doc):
             continue
         r = ref.get((e["workload"], e["point"], e["threads"]))
         t = e["timing"]
-        t["ratio_to_system"] = t["ns_per_op_median"] / r if r else None
         t["speedup_vs_system"] = r / t["ns_per_op_median"] if r else None
     return doc
 
@@ -147,7 +154,7 @@ def make_run(seed=1, repetitions=10, noise=0.03, allocators=None, workloads=None
     allocs = [{"name": a, "description": f"{a} allocator", "available": True, "reason": None,
                "thread_safe": a not in ("stalloc", "unsafe-stalloc", "pmr-monotonic"),
                "library": None, "version": None} for a in allocators]
-    doc = {"schema_version": 1, "context": context(quick=quick, repetitions=repetitions),
+    doc = {"schema_version": 2, "context": context(quick=quick, repetitions=repetitions),
            "allocators": allocs, "entries": entries}
     return fill_ratios(doc)
 
@@ -177,7 +184,7 @@ def instruction_run(counts=None, factor=None):
                         "ops": 12288, "instructions_per_op": value})
     ctx = context(quick=True, repetitions=3)
     ctx["measurement"] = "callgrind"
-    return {"schema_version": 1, "kind": "stalloc-instruction-counts", "context": ctx,
+    return {"schema_version": 2, "kind": "stalloc-instruction-counts", "context": ctx,
             "allocators": [{"name": a, "description": a, "available": True, "reason": None,
                             "thread_safe": True, "library": None, "version": None} for a in counts],
             "entries": entries}

@@ -112,9 +112,9 @@ class CheckRegressionTest(unittest.TestCase):
 
     def test_schema_version_mismatch(self):
         new = syn.make_run()
-        new["schema_version"] = 2
+        new["schema_version"] = 3
         rc, _, err = self.check(syn.make_run(), new)
-        self.assert_input_error(rc, err, "schema version 2")
+        self.assert_input_error(rc, err, "schema version 3")
 
     def test_workloads_that_do_not_match(self):
         base = syn.make_run()

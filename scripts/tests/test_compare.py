@@ -101,6 +101,39 @@ class CompareTest(unittest.TestCase):
         verdicts = {r["allocator"] for r in recs if r["verdict"] == "regression"}
         self.assertEqual(verdicts, {"sync-stalloc"})
 
+    def test_before_after_intervals_and_p_values(self):
+        before = syn.make_run(seed=3, noise=0.02)
+        after = syn.scaled(syn.make_run(seed=30, noise=0.02), "sync-stalloc", 1.25)
+        a = syn.write(before, os.path.join(self.tmp.name, "a.json"))
+        b = syn.write(after, os.path.join(self.tmp.name, "b.json"))
+        rc, out, _ = run_script("compare", a, b, "--format", "csv")
+        self.assertEqual(rc, 0)
+        recs = {(r["workload"], r["point"], r["threads"], r["allocator"]): r
+                for r in csv.DictReader(io.StringIO(out))}
+        slowed = recs[("small-objects", "", "1", "sync-stalloc")]
+        self.assertLess(float(slowed["ci_low"]), 0.25)
+        self.assertGreater(float(slowed["ci_high"]), 0.25)
+        self.assertGreater(float(slowed["ci_low"]), 0.05)  # excludes "no change"
+        self.assertLess(float(slowed["p_value"]), 0.01)
+        self.assertEqual(slowed["significant"], "True")
+        same = recs[("small-objects", "", "1", "stalloc")]
+        self.assertLessEqual(float(same["ci_low"]), 0.0 + 0.03)
+        self.assertEqual(same["significant"], "False")
+        self.assertAlmostEqual(float(same["ci_level"]), 0.95, delta=0.01)  # 10 repetitions a side
+        rc, out, _ = run_script("compare", a, b)
+        row = self.md_row(out, "small-objects")
+        self.assertRegex(row[2], r"\+2[0-9]\.[0-9]% \[\+[0-9.]+%, \+[0-9.]+%\] p=<?0\.[0-9]+ slower$")
+        self.assertIn("95% confidence interval", out)
+
+    def test_few_repetitions_state_the_interval_level(self):
+        before = syn.make_run(seed=3, repetitions=3)
+        after = syn.make_run(seed=4, repetitions=3)
+        a = syn.write(before, os.path.join(self.tmp.name, "a.json"))
+        b = syn.write(after, os.path.join(self.tmp.name, "b.json"))
+        rc, out, _ = run_script("compare", a, b)
+        self.assertEqual(rc, 0)
+        self.assertIn("(90%)", self.md_row(out, "small-objects")[1])
+
     def test_two_files_merge_on_request(self):
         small = syn.make_run(workloads=[syn.WORKLOADS[0]])
         larson = syn.make_run(workloads=[syn.WORKLOADS[3]])

@@ -6,8 +6,8 @@ import random
 import unittest
 
 import script_runner  # noqa: F401  (puts scripts/lib on the path)
-from noise_stats import (mann_whitney_greater, median, min_p_value, relative_spread,
-                         u_statistic)
+from noise_stats import (hodges_lehmann_change, mann_whitney_greater, median, min_p_value,
+                         relative_spread, u_statistic)
 
 
 def brute_force_p(x, y):
@@ -85,6 +85,50 @@ class SmallStatsTest(unittest.TestCase):
         # quartile-based: two wild repetitions do not widen the noise band
         self.assertEqual(relative_spread([1, 10, 10, 10, 10, 30]), 0.0)
         self.assertAlmostEqual(relative_spread([8, 9, 11, 12]), 0.15)
+
+
+
+class ChangeIntervalTest(unittest.TestCase):
+    def test_estimate_is_the_median_pairwise_ratio(self):
+        c = hodges_lehmann_change([10, 10, 10, 10, 10], [12, 12, 12, 12, 12])
+        self.assertAlmostEqual(c.estimate, 0.2)
+        self.assertAlmostEqual(c.low, 0.2)
+        self.assertAlmostEqual(c.high, 0.2)
+
+    def test_few_repetitions_give_the_full_range_at_its_real_level(self):
+        c = hodges_lehmann_change([1.0, 1.1, 0.9], [2.0, 2.1, 1.9])
+        self.assertAlmostEqual(c.level, 0.9)  # 1 - 2/20: 3 against 3 cannot do 95%
+        self.assertAlmostEqual(c.low, 1.9 / 1.1 - 1)
+        self.assertAlmostEqual(c.high, 2.1 / 0.9 - 1)
+
+    def test_coverage_matches_the_stated_level(self):
+        # Same distribution on both sides: the interval must hold 0 as often
+        # as it says (within sampling error of 2,000 trials).
+        rng = random.Random(7)
+        for n in (5, 11):
+            misses = 0
+            for _ in range(2000):
+                a = [rng.lognormvariate(0, 0.1) for _ in range(n)]
+                b = [rng.lognormvariate(0, 0.1) for _ in range(n)]
+                c = hodges_lehmann_change(a, b)
+                misses += not (c.low <= 0.0 <= c.high)
+            self.assertGreaterEqual(c.level, 0.95)
+            self.assertLess(misses / 2000, (1 - c.level) + 0.015, n)
+
+    def test_a_real_shift_is_inside_and_no_change_outside(self):
+        rng = random.Random(3)
+        a = [10 * rng.lognormvariate(0, 0.02) for _ in range(10)]
+        b = [13 * rng.lognormvariate(0, 0.02) for _ in range(10)]
+        c = hodges_lehmann_change(a, b)
+        self.assertLess(c.low, 0.3)
+        self.assertGreater(c.high, 0.3)
+        self.assertGreater(c.low, 0.0)
+
+    def test_needs_positive_samples(self):
+        with self.assertRaises(ValueError):
+            hodges_lehmann_change([], [1.0])
+        with self.assertRaises(ValueError):
+            hodges_lehmann_change([0.0, 1.0], [1.0])
 
 
 if __name__ == "__main__":

@@ -46,7 +46,8 @@ class ReaderTest(unittest.TestCase):
         e = [v for (row, a), v in cells.items() if a == "stalloc" and row.workload == "small-objects"][0]
         self.assertTrue(e.ok)
         self.assertEqual(len(e.samples), 10)
-        self.assertIsNotNone(e.ratio_to_system)
+        self.assertIsNotNone(e.speedup_vs_system)
+        self.assertEqual(len(e.cpu_samples), len(e.samples))
         na = [v for (row, a), v in cells.items() if a == "stalloc" and row.workload == "larson"]
         self.assertTrue(all(v.status == "not_applicable" and not v.ok for v in na))
         self.assertIn("testbox", machine_line(r.context))
@@ -70,8 +71,28 @@ class ReaderTest(unittest.TestCase):
 
     def test_other_schema_version(self):
         doc = syn.make_run()
-        doc["schema_version"] = 2
-        self.assert_refused(doc, "schema version 2", "version 1 only")
+        doc["schema_version"] = 3
+        self.assert_refused(doc, "schema version 3", "versions 1, 2 only")
+
+    def test_version_1_reads_the_same_speedup(self):
+        # Version 1 had both names; speedup_vs_system meant system / this then too.
+        doc = syn.make_run()
+        doc["schema_version"] = 1
+        for e in doc["entries"]:
+            if e["status"] == "ok":
+                t = e["timing"]
+                t["ratio_to_system"] = 1 / t["speedup_vs_system"] if t["speedup_vs_system"] else None
+                del t["cpu_ns_per_op"]
+        r = load(self.write(doc))
+        e = [v for v in r.entries if v.allocator == "stalloc" and v.ok][0]
+        system = [v for v in r.entries if v.allocator == "system" and v.row == e.row][0]
+        self.assertAlmostEqual(e.speedup_vs_system, system.median / e.median)
+        self.assertEqual(e.cpu_samples, [])
+
+    def test_cpu_times_must_match_the_repetitions(self):
+        doc = syn.make_run()
+        doc["entries"][0]["timing"]["cpu_ns_per_op"] = [1.0]
+        self.assert_refused(doc, "cpu_ns_per_op")
 
     def test_no_schema_version(self):
         self.assert_refused({"entries": []}, "no schema_version")
@@ -101,11 +122,11 @@ class ReaderTest(unittest.TestCase):
         doc["entries"] = []
         self.assert_refused(doc, "no entries")
 
-    def test_instruction_file_derives_ratio(self):
+    def test_instruction_file_derives_speedup(self):
         r = load(self.write(syn.instruction_run()))
         self.assertEqual(r.kind, "instructions")
         e = [v for v in r.entries if v.allocator == "stalloc"][0]
-        self.assertAlmostEqual(e.ratio_to_system, 105.8 / 95.5)
+        self.assertAlmostEqual(e.speedup_vs_system, 95.5 / 105.8)
         self.assertEqual(e.unit, "instr/op")
 
 

@@ -97,6 +97,7 @@ struct ReplayProgram {
   std::uint64_t peak_bytes = 0;     // peak requested bytes live
   std::uint64_t checksum = 0;       // FNV-1a of the op stream (kinds, sizes, slots)
   bool truncated = false;           // `max_ops` cut the trace short
+  std::uint64_t announced_ops = 0;  // the header's op count (0: not known before the end)
 };
 
 // Reads `path` (any format) into a ReplayProgram. `max_ops` (0: all) keeps
@@ -153,6 +154,7 @@ inline ReplayProgram compile_replay(const std::string& path, std::uint64_t max_o
     }
   };
   prog.checksum = 0xcbf29ce484222325ull;
+  prog.announced_ops = reader.header().op_count;
 
   Op op;
   while (reader.next(op)) {
