@@ -381,7 +381,7 @@ TEST(CliProcess, DefaultOutputProgressQuickLabelsAndContext) {
     const std::string v = a["version"];
     if (a["name"] == "stalloc") {
       EXPECT_EQ(v.rfind("stalloc ", 0), 0u) << v;
-      EXPECT_NE(v.find("Unchecked"), std::string::npos) << "the policy: " << v;
+      EXPECT_NE(v.find("QuickFit"), std::string::npos) << "the policy: " << v;
     } else {
       EXPECT_EQ(v.rfind("glibc ", 0), 0u) << v;
     }

@@ -318,22 +318,26 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   //   FirstFit / Indexed: the lowest-addressed free chunk that can hold the
   //     request (the crate's placement). Spare blocks before and after the
   //     chosen range stay free.
-  [[nodiscard]] void* allocate_blocks(std::size_t count, std::size_t align) noexcept {
+  [[nodiscard, gnu::always_inline]] void* allocate_blocks(std::size_t count,
+                                                          std::size_t align) noexcept {
     if (count - 1 >= L || !valid_block_align(align)) return nullptr;
     if constexpr (quick_lists > 0) {
       if (count <= quick_lists && align == 1 && quick_.heads_[count - 1] != 0) {
         return quick_pop(count);  // nullptr only when a checking policy reported corruption
       }
-      void* p = store_allocate(count, align);
-      if (p == nullptr && quick_lists_hold_blocks()) [[unlikely]] {
-        flush_quick_lists();
-        p = store_allocate(count, align);
+      if constexpr (!Policy::checks) {
+        // The first chunk, when it fits (see store_allocate), inline.
+        if (align == 1 && !store_full()) {
+          const std::size_t at = head_.next;
+          const detail::Header h = load(at);
+          const std::size_t end = at + decode(h.size_code);
+          if (at + count <= end) {
+            count_taken(count);
+            return take(kHeadLink, at, h.next, at, count, end);
+          }
+        }
       }
-      if (p != nullptr) {
-        quick_.live_ = static_cast<std::uint16_t>(quick_.live_ + count);
-        mark_used(block_index(p), count, true);
-      }
-      return p;
+      return allocate_from_store(count, align);
     } else {
       return store_allocate(count, align);
     }
@@ -770,20 +774,40 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
 
   // First fit in the free list: the lowest-addressed chunk that can hold
   // `count` blocks at block alignment `align` (arguments already valid).
-  void* store_allocate(std::size_t count, std::size_t align) noexcept {
-    if (store_full()) return nullptr;
-    if constexpr (Policy::checks) {
-      if (!head_is_valid()) return nullptr;
-    }
-    if constexpr (indexed && !Policy::checks) {
+  [[gnu::always_inline]] void* store_allocate(std::size_t count, std::size_t align) noexcept {
+    if constexpr (!Policy::checks) {
       // The lowest chunk is the first fit whenever it is long enough: no
-      // search. (Under QuickFit it is usually the untouched tail.)
-      if (align == 1) {
+      // search. (Under QuickFit it is usually the untouched tail.) Inline;
+      // the search is not.
+      if (align == 1 && !store_full()) {
         const std::size_t at = head_.next;
         const detail::Header h = load(at);
         const std::size_t end = at + decode(h.size_code);
         if (at + count <= end) return take(kHeadLink, at, h.next, at, count, end);
       }
+    }
+    return store_search(count, align);
+  }
+
+  // QuickFit's slow path: a search of the free list, and when that fails
+  // with blocks waiting on quick lists, the deferred coalescing and a retry.
+  [[gnu::noinline]] void* allocate_from_store(std::size_t count, std::size_t align) noexcept {
+    void* p = store_search(count, align);
+    if (p == nullptr && quick_lists_hold_blocks()) {
+      flush_quick_lists();
+      p = store_allocate(count, align);
+    }
+    if (p != nullptr) {
+      count_taken(count);
+      mark_used(block_index(p), count, true);
+    }
+    return p;
+  }
+
+  [[gnu::noinline]] void* store_search(std::size_t count, std::size_t align) noexcept {
+    if (store_full()) return nullptr;
+    if constexpr (Policy::checks) {
+      if (!head_is_valid()) return nullptr;
     }
     if constexpr (indexed) {
       if (index_live()) {
@@ -901,7 +925,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
 
   // Frees a whole allocation: onto its quick list when it is small, else
   // into the free list.
-  void free_allocation(std::size_t at, std::size_t count) noexcept {
+  [[gnu::always_inline]] void free_allocation(std::size_t at, std::size_t count) noexcept {
     if constexpr (quick_lists > 0) {
       if (count <= quick_lists) {
         if constexpr (Policy::checks) {
@@ -917,6 +941,29 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
         return;
       }
     }
+    if constexpr (!Policy::checks) {
+      // The range joins the first free chunk from below (a last-in first-out
+      // free): no neighbour search, no new chunk.
+      detail::assume(at < L);
+      if (!store_full() && at + count == head_.next) {
+        const std::size_t next = head_.next;
+        const detail::Header h = load(next);
+        const std::size_t len = count + decode(h.size_code);
+        detail::poison(base() + at * B, count * B);
+        detail::poison(base() + next * B, sizeof(detail::Header));
+        store(at, detail::Header{h.next, encode(len)});
+        head_.next = static_cast<std::uint16_t>(at);
+        if constexpr (indexed) {
+          if (index_.live()) index_.move(next, at, len);
+        }
+        count_freed(count);
+        return;
+      }
+    }
+    free_to_store(at, count);
+  }
+
+  [[gnu::noinline]] void free_to_store(std::size_t at, std::size_t count) noexcept {
     if constexpr (kUsedMap) {
       if (at == kBadIndex) return;
       if (!all_used(at, count)) {
