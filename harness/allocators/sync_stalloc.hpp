@@ -1,5 +1,6 @@
 // `sync-stalloc`: stalloc::SyncStalloc<L,B>, a static (global-style) arena
-// behind the library's spin lock, shared by every thread of the workload.
+// behind the library's AdaptiveLock (spin, then futex sleep), shared by every thread of the
+// workload.
 #pragma once
 
 #include <cstddef>
@@ -51,7 +52,8 @@ class SyncStallocAdapter {
 struct SyncStallocAllocator {
   static constexpr std::string_view name = "sync-stalloc";
   static constexpr std::string_view description =
-      "SyncStalloc<L,B>: one static arena behind a spin lock, shared by all threads";
+      "SyncStalloc<L,B>: one static arena behind an AdaptiveLock (spin, then sleep), shared by all "
+      "threads";
   static constexpr bool thread_safe = true;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
   template <workloads::ArenaHint H>
