@@ -14,7 +14,8 @@ namespace harness {
 struct HardenedStallocAllocator {
   static constexpr std::string_view name = "hardened-stalloc";
   static constexpr std::string_view description =
-      "Stalloc<L,B,Hardened>: local arena that validates every free and the free list it walks";
+      "Stalloc<L,B,Hardened>: QuickFit with a used-block bitmap; every free and list entry "
+      "validated";
   static constexpr bool thread_safe = false;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
   template <workloads::ArenaHint H>
