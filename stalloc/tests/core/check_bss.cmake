@@ -34,7 +34,10 @@ endif()
 if(bss_growth LESS 1048000)
   message(FATAL_ERROR ".bss grew by ${bss_growth} bytes only; the arena is not in .bss")
 endif()
-if(data_growth GREATER 4096)
+# A non-zero byte anywhere in the arena would put all of its ~1 MiB in .data;
+# a few KB of growth is code metadata (ASan's global and stack-frame
+# descriptors of the bigger instantiation: 7 KB in an ASan build).
+if(data_growth GREATER 65536)
   message(FATAL_ERROR ".data grew by ${data_growth} bytes: the arena has non-zero initial bytes")
 endif()
 message("ok: file +${file_growth} bytes, .bss +${bss_growth} bytes, .data +${data_growth} bytes")

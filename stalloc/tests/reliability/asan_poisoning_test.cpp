@@ -85,8 +85,29 @@ TEST(AsanPoisoning, GrowAndShrinkMoveThePoisonLine) {
   EXPECT_FALSE(poisoned(p + 9)) << "a failed grow leaves p addressable";
 }
 
-TEST(AsanPoisoning, FreeCoalescingAndClearPoisonWholeChunks) {
+// QuickFit: a freed allocation waits on its quick list with only its 4-byte
+// entry header addressable; popping it exposes it whole again; after the
+// flush and clear() everything is poisoned again.
+TEST(AsanPoisoning, QuickListEntriesArePoisonedButTheirHeader) {
   Stalloc<16, 32> heap;
+  void* a = heap.allocate(64, 32);
+  void* b = heap.allocate(64, 32);
+  heap.deallocate(a, 64, 32);
+  EXPECT_FALSE(poisoned(a)) << "the entry header";
+  EXPECT_TRUE(poisoned(bytes(a) + 4));
+  EXPECT_TRUE(poisoned(bytes(a) + 63));
+  EXPECT_EQ(heap.allocate(64, 32), a);
+  EXPECT_FALSE(poisoned(bytes(a) + 63));
+  heap.deallocate(a, 64, 32);
+  heap.deallocate(b, 64, 32);
+  EXPECT_NE(heap.allocate(16 * 32, 32), nullptr);  // the flush coalesces both
+  heap.clear();
+  EXPECT_TRUE(poisoned(b));
+}
+
+// FirstFit coalesces at once: the swallowed header becomes body.
+TEST(AsanPoisoning, FreeCoalescingAndClearPoisonWholeChunks) {
+  stalloc::Stalloc<16, 32, stalloc::FirstFit> heap;
   void* a = heap.allocate(64, 32);
   void* b = heap.allocate(64, 32);
   void* c = heap.allocate(64, 32);
