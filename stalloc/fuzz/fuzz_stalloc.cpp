@@ -2,9 +2,10 @@
 // (byte and block APIs, odd sizes and alignments, grow, shrink, grow_up_to,
 // clear, free in any order) on one of several Stalloc configurations and on
 // the reference model; any disagreement aborts with a description.
-//   input[0]      configuration: bits 0-2 the shape, bit 3 the policy
-//                 (0 QuickFit, the default; 1 FirstFit, the crate's), bits
-//                 4-7 the alignment phase of the arena
+//   input[0]      configuration: bits 0-2 the shape, bits 3 and 7 the policy
+//                 (bit 3 set: FirstFit, the crate's; else bit 7 set:
+//                 ChainedQuickFit; else QuickFit, the default), bits 4-6 the
+//                 alignment phase of the arena
 //   input[1..]    the operations (see differential_driver.hpp)
 #include <cstddef>
 #include <cstdint>
@@ -30,18 +31,28 @@ int run_policy(stalloc_test::ByteSource& in, std::size_t shift) {
   }
   if (!error.empty()) {
     std::fprintf(stderr, "Stalloc<%zu, %zu, %s> disagrees with the model: %s\n", L, B,
-                 Policy::quick_lists > 0 ? "QuickFit" : "FirstFit", error.c_str());
+                 Policy::quick_lists == 0      ? "FirstFit"
+                 : Policy::flush_threshold > 1 ? "ChainedQuickFit"
+                                               : "QuickFit",
+                 error.c_str());
     std::abort();
   }
   return 0;
 }
 
-bool first_fit = false;
+enum class Which { kQuickFit, kFirstFit, kChainedQuickFit };
+Which policy = Which::kQuickFit;
 
 template <std::size_t L, std::size_t B>
 int run(stalloc_test::ByteSource& in, std::size_t shift) {
-  return first_fit ? run_policy<L, B, stalloc::FirstFit>(in, shift)
-                   : run_policy<L, B, stalloc::QuickFit>(in, shift);
+  switch (policy) {
+    case Which::kFirstFit:
+      return run_policy<L, B, stalloc::FirstFit>(in, shift);
+    case Which::kChainedQuickFit:
+      return run_policy<L, B, stalloc::ChainedQuickFit>(in, shift);
+    default:
+      return run_policy<L, B, stalloc::QuickFit>(in, shift);
+  }
 }
 
 }  // namespace
@@ -49,8 +60,10 @@ int run(stalloc_test::ByteSource& in, std::size_t shift) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
   stalloc_test::ByteSource in(data + 1, size - 1);
-  const std::size_t shift = data[0] >> 4;
-  first_fit = (data[0] & 0x8) != 0;
+  const std::size_t shift = (data[0] >> 4) & 0x7;
+  policy = (data[0] & 0x8) != 0    ? Which::kFirstFit
+           : (data[0] & 0x80) != 0 ? Which::kChainedQuickFit
+                                   : Which::kQuickFit;
   switch (data[0] & 0x7) {
     case 0:
       return run<1, 4>(in, shift);

@@ -15,6 +15,9 @@
 //   word_cap one uint16 per word of `starts`: an UPPER BOUND on the length of
 //            the chunks that start in that word's 64 blocks.
 //   group_cap one uint16 per 64 words: an upper bound on their word_caps.
+//   top_cap  an upper bound on every group_cap: a request longer than any
+//            free chunk fails with one compare (a full arena in a Chain
+//            sees that on every request it passes on).
 // The caps are only ever raised when a chunk grows or appears; a search that
 // finds a cap too high lowers it to the true value on its way. Keeping them as
 // bounds (not exact maxima) makes every update O(1).
@@ -33,10 +36,10 @@
 // stale marks through the summary and adds every chunk: O(chunks), at most
 // once per kLiveAbove - kIdleBelow chunk changes.
 //
-// Cost in bytes, exactly: 10 * ceil(L / 64) + 10 * ceil(L / 4096) + 4
-// (8 + 2 per 64 blocks, 8 + 2 per 4096 blocks, the chunk count and the live
-// flag); 10,404 bytes for L = 65535, 0.16 bits per byte of a 16-byte-block
-// arena.
+// Cost in bytes, exactly: 10 * ceil(L / 64) + 10 * ceil(L / 4096) + 6
+// (8 + 2 per 64 blocks, 8 + 2 per 4096 blocks, top_cap, the chunk count and
+// the live flag), before padding; 10,406 bytes for L = 65535, 0.16 bits per
+// byte of a 16-byte-block arena.
 #pragma once
 
 #include <bit>
@@ -138,6 +141,7 @@ class ChunkIndex {
     const std::size_t w = block / 64;
     if (length > cap(word_cap_[w])) word_cap_[w] = code(length);
     if (length > cap(group_cap_[w / 64])) group_cap_[w / 64] = code(length);
+    if (length > cap(top_cap_)) top_cap_ = code(length);
   }
 
   // For check_invariants(): how many chunk starts are marked, and whether the
@@ -149,7 +153,8 @@ class ChunkIndex {
   }
   [[nodiscard]] bool bounds(std::size_t block, std::size_t length) const noexcept {
     const std::size_t w = block / 64;
-    return cap(word_cap_[w]) >= length && cap(group_cap_[w / 64]) >= length;
+    return cap(word_cap_[w]) >= length && cap(group_cap_[w / 64]) >= length &&
+           cap(top_cap_) >= length;
   }
 
   // The last chunk start strictly before `block`, or kNone.
@@ -177,8 +182,13 @@ class ChunkIndex {
   template <class LengthOf, class Fits>
   [[nodiscard]] std::size_t first_fit(std::size_t count, LengthOf&& length_of,
                                       Fits&& fits) noexcept {
+    if (cap(top_cap_) < count) return kNone;
+    std::size_t top_true = 0;  // the true top cap, if no fit is found
     for (std::size_t g = 0; g < kGroups; ++g) {
-      if (cap(group_cap_[g]) < count) continue;
+      if (cap(group_cap_[g]) < count) {
+        if (cap(group_cap_[g]) > top_true) top_true = cap(group_cap_[g]);
+        continue;
+      }
       std::size_t group_true = 0;  // the group's true cap, if no fit is found
       const std::size_t w_end = (g + 1) * 64 < kWords ? (g + 1) * 64 : kWords;
       for (std::size_t w = g * 64; w < w_end; ++w) {
@@ -197,7 +207,9 @@ class ChunkIndex {
         if (word_bound > group_true) group_true = word_bound;
       }
       group_cap_[g] = code(group_true);
+      if (group_true > top_true) top_true = group_true;
     }
+    top_cap_ = code(top_true);
     return kNone;
   }
 
@@ -240,6 +252,7 @@ class ChunkIndex {
   std::uint64_t summary_[kGroups]{};
   std::uint16_t word_cap_[kWords]{};
   std::uint16_t group_cap_[kGroups]{};
+  std::uint16_t top_cap_ = 0;
   std::uint16_t extra_chunks_ = 0;  // free chunks - 1 (0xFFFF: none); zero: one chunk
   bool live_ = false;
 };

@@ -275,9 +275,9 @@ template <class A>
 struct global_arena<Unsynchronized<A>> {
   using type = Unsynchronized<global_arena_t<A>>;
 };
-template <std::size_t MaxBytes, class A>
-struct global_arena<SizeLimited<MaxBytes, A>> {
-  using type = SizeLimited<MaxBytes, global_arena_t<A>>;
+template <std::size_t MaxBytes, class A, std::size_t MinBytes>
+struct global_arena<SizeLimited<MaxBytes, A, MinBytes>> {
+  using type = SizeLimited<MaxBytes, global_arena_t<A>, MinBytes>;
 };
 template <class A, class B>
 struct global_arena<AllocChain<A, B>> {

@@ -76,6 +76,7 @@ struct Hardened {
   static constexpr bool checks = true;
   static constexpr bool indexed = true;
   static constexpr std::size_t quick_lists = QuickFit::quick_lists;
+  static constexpr std::size_t flush_threshold = 1;
   // Out of line of the hot path: misuse is the rare case.
   [[gnu::cold, gnu::noinline]] static void report(const MisuseReport& r) noexcept {
     misuse_handler()(r);
@@ -88,6 +89,7 @@ struct HardenedFirstFit {
   static constexpr bool checks = true;
   static constexpr bool indexed = false;
   static constexpr std::size_t quick_lists = 0;
+  static constexpr std::size_t flush_threshold = 1;
   [[gnu::cold, gnu::noinline]] static void report(const MisuseReport& r) noexcept {
     misuse_handler()(r);
   }

@@ -24,6 +24,7 @@ struct Indexed {
   static constexpr bool checks = false;
   static constexpr bool indexed = true;
   static constexpr std::size_t quick_lists = 0;
+  static constexpr std::size_t flush_threshold = 1;
   static void report(const MisuseReport&) noexcept {}
 };
 

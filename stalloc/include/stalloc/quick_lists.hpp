@@ -28,7 +28,9 @@
 // to callers (not those on quick lists), which keeps is_empty() and is_oom()
 // exact and O(1).
 //
-// Cost in bytes, exactly: 2 * K + 2 (16-bit heads and the live count).
+// Cost in bytes, exactly: 2 * K + 2 (16-bit heads and the live count), and
+// 2 more when the policy's flush_threshold is above 1 (`held_`, the blocks
+// waiting on quick lists, which that rule compares).
 // A checking policy (Hardened) also keeps `used_`, one bit per block, set
 // while the block is handed out to a caller, so that a free of anything not
 // wholly live (a double free, whether the first free went to a quick list
@@ -48,23 +50,33 @@ struct QuickEntry {
 };
 static_assert(sizeof(QuickEntry) == 4);
 
-template <std::size_t K, std::size_t L, bool Marked>
+// The number of blocks on quick lists, kept only when counted.
+template <bool Counted>
+struct HeldBlocks {
+  std::uint16_t blocks = 0;
+};
+template <>
+struct HeldBlocks<false> {};
+
+template <std::size_t K, std::size_t L, bool Marked, bool Counted>
 struct QuickLists {
   static_assert(K >= 1 && K <= 64, "quick lists: K must be in 1..64");
   static constexpr std::size_t kLists = K;
 
   std::uint16_t heads_[K]{};
   std::uint16_t live_ = 0;  // blocks handed out to callers
+  [[no_unique_address]] HeldBlocks<Counted> held_{};
 };
 
-template <std::size_t K, std::size_t L>
-struct QuickLists<K, L, true> {
+template <std::size_t K, std::size_t L, bool Counted>
+struct QuickLists<K, L, true, Counted> {
   static_assert(K >= 1 && K <= 64, "quick lists: K must be in 1..64");
   static constexpr std::size_t kLists = K;
 
   std::uint64_t used_[(L + 63) / 64]{};  // bit i: block i is handed out
   std::uint16_t heads_[K]{};
   std::uint16_t live_ = 0;
+  [[no_unique_address]] HeldBlocks<Counted> held_{};
 };
 
 // What an arena without quick lists keeps instead: nothing.

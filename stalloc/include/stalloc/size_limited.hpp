@@ -1,19 +1,24 @@
-// SizeLimited<MaxBytes, Arena>: an arena that refuses requests larger than
-// MaxBytes, so that a chain can route requests by size:
+// SizeLimited<MaxBytes, Arena, MinBytes = 0>: an arena that refuses requests
+// larger than MaxBytes (and smaller than MinBytes), so that a chain can route
+// requests by size:
 //
 //   stalloc::Chain<stalloc::SizeLimited<256, stalloc::SyncStalloc<65535, 16>>,
-//                  stalloc::SizeLimited<4096, stalloc::SyncStalloc<65535, 256>>,
+//                  stalloc::SizeLimited<4096, stalloc::SyncStalloc<65535, 256>, 257>,
 //                  stalloc::System>
 //
 // Why: in a chain, the first arena takes every request it has room for. A
 // few large requests then fill an arena of small blocks (and split its free
 // space), and small requests in an arena of large blocks waste most of each
 // block. Routing by size keeps each arena's block size matched to its
-// requests (see stalloc/program_heap.hpp for the measured choice).
+// requests (see stalloc/program_heap.hpp for the measured choice). The lower
+// bound matters once the arena of small blocks is full: without it, small
+// requests would spill into the arena of large blocks (a 32-byte object in a
+// 256-byte block), and fill it with waste.
 //
-// allocate and grow refuse (nullptr, nothing changed) a size above MaxBytes;
-// every other call is forwarded unchanged, so frees, shrinks and queries
-// work for any pointer the arena owns.
+// allocate refuses (nullptr, nothing changed) a size outside
+// [MinBytes, MaxBytes], grow a size above MaxBytes; every other call is
+// forwarded unchanged, so frees, shrinks and queries work for any pointer the
+// arena owns.
 #pragma once
 
 #include <cstddef>
@@ -22,18 +27,21 @@
 
 namespace stalloc {
 
-template <std::size_t MaxBytes, class Arena>
+template <std::size_t MaxBytes, class Arena, std::size_t MinBytes = 0>
 class SizeLimited {
+  static_assert(MinBytes <= MaxBytes, "stalloc::SizeLimited: MinBytes above MaxBytes");
+
  public:
   using arena_type = Arena;
   static constexpr std::size_t max_bytes = MaxBytes;
+  static constexpr std::size_t min_bytes = MinBytes;
 
   constexpr SizeLimited() noexcept = default;
   SizeLimited(const SizeLimited&) = delete;
   SizeLimited& operator=(const SizeLimited&) = delete;
 
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
-    if (size > MaxBytes) return nullptr;
+    if (size > MaxBytes || size < MinBytes) return nullptr;
     return arena_.allocate(size, align);
   }
   void deallocate(void* p, std::size_t size, std::size_t align) noexcept {

@@ -8,6 +8,8 @@
 
 #include "arenas.hpp"
 #include "stalloc/allocator.hpp"
+#include "stalloc/program_heap.hpp"
+#include "stalloc/size_limited.hpp"
 
 namespace adaptor_tests {
 namespace {
@@ -167,6 +169,68 @@ TEST(Chain, ZeroSizeRequestsNeverReachFree) {
   EXPECT_TRUE(chain.first().owns(q));
   chain.deallocate(q, 12, 4);
   EXPECT_TRUE(chain.first().is_empty());
+}
+
+// SizeLimited routes by size: [MinBytes, MaxBytes] to its arena, the rest on.
+TEST(SizeLimited, RoutesRequestsByTheirSize) {
+  stalloc::Chain<stalloc::SizeLimited<64, stalloc::Stalloc<64, 8>>,
+                 stalloc::SizeLimited<1024, stalloc::Stalloc<64, 64>, 65>, stalloc::System>
+      chain;
+  void* small = chain.allocate(64, 8);
+  void* medium = chain.allocate(65, 8);
+  void* large = chain.allocate(1025, 8);
+  EXPECT_TRUE(chain.first().owns(small));
+  EXPECT_TRUE(chain.second().first().owns(medium));
+  EXPECT_FALSE(chain.first().owns(large));
+  EXPECT_FALSE(chain.second().first().owns(large));
+  // Growing past the first link's limit moves the data to the link that
+  // takes the new size; the old place is freed.
+  fill(small, 64, 7);
+  void* grown = chain.grow(small, 64, 200, 8);
+  EXPECT_TRUE(chain.second().first().owns(grown));
+  EXPECT_TRUE(holds(grown, 64, 7));
+  EXPECT_TRUE(chain.first().is_empty());
+  chain.deallocate(grown, 200, 8);
+  chain.deallocate(medium, 65, 8);
+  chain.deallocate(large, 1025, 8);
+  EXPECT_TRUE(chain.second().first().is_empty());
+}
+
+// With the first link full, a small request goes past the second link (below
+// its MinBytes) to the last one, instead of taking a block 8 times its size.
+TEST(SizeLimited, SmallRequestsSkipALinkOfLargeBlocks) {
+  stalloc::Chain<stalloc::SizeLimited<8, stalloc::Stalloc<2, 8>>,
+                 stalloc::SizeLimited<512, stalloc::Stalloc<8, 64>, 9>, stalloc::System>
+      chain;
+  void* a = chain.allocate(8, 8);
+  void* b = chain.allocate(8, 8);
+  void* c = chain.allocate(8, 8);  // the first link is full
+  EXPECT_TRUE(chain.first().owns(a) && chain.first().owns(b));
+  EXPECT_FALSE(chain.second().first().owns(c));
+  EXPECT_TRUE(chain.second().first().is_empty());
+  for (void* p : {a, b, c}) chain.deallocate(p, 8, 8);
+  EXPECT_TRUE(chain.first().is_empty());
+}
+
+// The recommended whole-program heap: small requests in the 16-byte blocks,
+// medium ones in the 256-byte blocks, the rest in malloc; every pointer freed
+// where it came from.
+TEST(ProgramHeap, RoutesEachSizeToItsArena) {
+  static stalloc::ProgramHeap heap;  // 17 MiB: static, in .bss
+  auto& small = heap.first();
+  auto& medium = heap.second().first();
+  std::vector<std::pair<void*, std::size_t>> live;
+  for (std::size_t size : {1u, 16u, 256u, 257u, 4096u, 4097u, 100000u}) {
+    void* p = heap.allocate(size, 16);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % 16, 0u);
+    EXPECT_EQ(small.owns(p), size <= 256) << size;
+    EXPECT_EQ(medium.owns(p), size > 256 && size <= 4096) << size;
+    live.emplace_back(p, size);
+  }
+  for (auto [p, size] : live) heap.deallocate(p, size, 16);
+  EXPECT_TRUE(small.is_empty());
+  EXPECT_TRUE(medium.is_empty());
 }
 
 TEST(System, AlignedAndReallocatedMemory) {

@@ -1,6 +1,7 @@
 // The block API: first fit, alignment in blocks, coalescing, in-place growth
 // and shrinking, clear(), owns(), and argument validation.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <cstdint>
 #include <memory>
@@ -217,6 +218,82 @@ TEST(BlockApi, LargestIndexSpace) {
   EXPECT_EQ(heap->stats().largest_free_chunk, 1U);
   EXPECT_TRUE(valid(*heap));
   EXPECT_EQ(heap->allocate_blocks(2, 1), nullptr);
+}
+
+// B = 2^29 is above the object's own alignment (2^28): placed at an odd
+// multiple of 2^28, the arena cannot give any address that is a multiple of
+// B, so the block API refuses every request (issue: it used to return
+// misaligned blocks), while the byte API still serves alignments up to 2^28.
+// Placed at a multiple of 2^30, it gives what it promises.
+template <class Arena>
+class Placed {
+ public:
+  // The object at `offset` past a 2^30-aligned address, in reserved memory:
+  // only the headers are ever touched.
+  explicit Placed(std::size_t offset) {
+    constexpr std::size_t kAlign = std::size_t{1} << 30;
+    span_ = sizeof(Arena) + 2 * kAlign;
+    void* raw = ::mmap(nullptr, span_, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED) return;
+    raw_ = raw;
+    const auto start = (reinterpret_cast<std::uintptr_t>(raw) + kAlign - 1) & ~(kAlign - 1);
+    arena_ = new (reinterpret_cast<void*>(start + offset)) Arena();
+  }
+  ~Placed() {
+    if (arena_ != nullptr) arena_->~Arena();
+    if (raw_ != nullptr) ::munmap(raw_, span_);
+  }
+  Placed(const Placed&) = delete;
+  Placed& operator=(const Placed&) = delete;
+  Arena* get() const { return arena_; }
+
+ private:
+  void* raw_ = nullptr;
+  std::size_t span_ = 0;
+  Arena* arena_ = nullptr;
+};
+
+constexpr std::size_t kHalfGiB = std::size_t{1} << 29;
+using HugeBlocks = stalloc::Stalloc<2, kHalfGiB>;
+
+std::uintptr_t address(const void* p) {
+  return reinterpret_cast<std::uintptr_t>(p);
+}
+
+TEST(BlockApi, BlockAlignmentTheObjectCannotGiveIsRefused) {
+  Placed<HugeBlocks> placed(std::size_t{1} << 28);  // block 0 at an odd multiple of 2^28
+  HugeBlocks* heap = placed.get();
+  ASSERT_NE(heap, nullptr);
+  ASSERT_NE(address(heap->block_address(0)) % kHalfGiB, 0u);  // the placement under test
+  EXPECT_EQ(heap->allocate_blocks(1, 1), nullptr);
+  EXPECT_EQ(heap->allocate_blocks(1, 2), nullptr);
+  EXPECT_TRUE(heap->is_empty());
+  // The byte API serves what the object's alignment allows, and refuses more.
+  EXPECT_EQ(heap->allocate(1, kHalfGiB), nullptr);
+  void* p = heap->allocate(1, std::size_t{1} << 28);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(address(p) % (std::size_t{1} << 28), 0u);
+  heap->deallocate(p, 1, std::size_t{1} << 28);
+  EXPECT_TRUE(heap->is_empty());
+  EXPECT_TRUE(heap->check_invariants());
+}
+
+TEST(BlockApi, BlockAlignmentIsMetWhenTheObjectAllowsIt) {
+  // Block 0 at a multiple of 2^30: align 2 (2^30 bytes) is block 0.
+  Placed<HugeBlocks> placed(0);
+  HugeBlocks* heap = placed.get();
+  ASSERT_NE(heap, nullptr);
+  const std::uintptr_t block0 = address(heap->block_address(0));
+  void* p = heap->allocate_blocks(1, 2);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(address(p) % (2 * kHalfGiB), 0u) << (address(p) - block0) / kHalfGiB;
+  void* q = heap->allocate_blocks(1, 1);
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(address(q) % kHalfGiB, 0u);
+  heap->deallocate_blocks(p, 1);
+  heap->deallocate_blocks(q, 1);
+  EXPECT_TRUE(heap->is_empty());
 }
 
 }  // namespace

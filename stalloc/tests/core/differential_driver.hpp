@@ -117,7 +117,7 @@ class Differential {
             ::operator new (sizeof(Arena) + 8 * kStep, std::align_val_t{8 * kStep}))),
         arena_(new (raw_ + (shift % 8) * kStep) Arena()),
         model_(L, B, reinterpret_cast<std::uintptr_t>(arena_->block_address(0)),
-               Policy::quick_lists) {
+               Policy::quick_lists, Policy::flush_threshold) {
     if constexpr (Policy::checks)
       previous_handler_ = stalloc::set_misuse_handler(&MisuseLog::record);
   }
@@ -499,7 +499,8 @@ class Differential {
         if (!contents_ok(a.p, a.size, a.tag)) return failure("failed move changed contents");
         return {};
       }
-      if (!model_.free(at, old_count)) return failure("model: moved allocation was not live");
+      const bool was_live = grow ? model_.free_to_store(at, old_count) : model_.free(at, old_count);
+      if (!was_live) return failure("model: moved allocation was not live");
     }
     auto* p = static_cast<unsigned char*>(q);
     if (!contents_ok(p, a.size, a.tag, new_size))

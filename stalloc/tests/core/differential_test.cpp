@@ -117,6 +117,27 @@ TEST(Differential, FirstFitHugeBlocks3x1MiB) {
   run_differential<3, (std::size_t{1} << 20), stalloc::FirstFit>(10'000);
 }
 
+// QuickFit for Chain links: a failed request coalesces the quick lists only
+// when they hold 64 blocks or more (never, in the arenas below 64 blocks).
+TEST(Differential, ChainedQuickFit8x4) {
+  run_differential<8, 4, stalloc::ChainedQuickFit>(120'000);
+}
+TEST(Differential, ChainedQuickFit64x8) {
+  run_differential<64, 8, stalloc::ChainedQuickFit>(200'000);
+}
+TEST(Differential, ChainedQuickFit300x16) {
+  run_differential<300, 16, stalloc::ChainedQuickFit>(200'000);
+}
+TEST(Differential, ChainedQuickFit1000x4) {
+  run_differential<1000, 4, stalloc::ChainedQuickFit>(270'000);
+}
+TEST(Differential, ChainedQuickFit4096x64) {
+  run_differential<4096, 64, stalloc::ChainedQuickFit>(150'000);
+}
+TEST(Differential, ChainedQuickFit65535x16) {
+  run_differential<65535, 16, stalloc::ChainedQuickFit>(60'000);
+}
+
 // The hardened policy: same answers as the plain arena on valid input, and
 // provoked misuse (double frees, foreign and misaligned pointers, sizes past
 // the end) reported exactly when the model says it is detectable.

@@ -18,7 +18,7 @@ constexpr std::size_t round_up(std::size_t n, std::size_t to) {
 // 8-byte alignment, the whole rounded to B.
 template <std::size_t L, std::size_t B>
 constexpr std::size_t indexed_size() {
-  const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 3;
+  const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 5;
   return round_up(round_up(L * B + 4, 8) + index, B > 8 ? B : 8);
 }
 static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::FirstFit>) == 65535 * 16 + 16,

@@ -19,14 +19,15 @@ constexpr std::size_t round_up(std::size_t n, std::size_t to) {
 }
 
 // The stated footprint: blocks, the 4-byte header, the ChunkIndex
-// (10 bytes per 64 and per 4096 blocks plus 3, 8-byte aligned; the quick
+// (10 bytes per 64 and per 4096 blocks plus 5, 8-byte aligned; the quick
 // lists start in its tail padding, at 2-byte alignment), the 16 quick-list
 // heads and the live count (2 * 16 + 2 bytes), the whole rounded to
 // max(B, 8).
-template <std::size_t L, std::size_t B>
+// ChainedQuickFit adds the 2-byte count of blocks on quick lists.
+template <std::size_t L, std::size_t B, std::size_t held_count = 0>
 constexpr std::size_t quick_fit_size() {
-  const std::size_t index = round_up(10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 3, 2);
-  return round_up(round_up(L * B + 4, 8) + index + 2 * 16 + 2, B > 8 ? B : 8);
+  const std::size_t index = round_up(10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 5, 2);
+  return round_up(round_up(L * B + 4, 8) + index + 2 * 16 + 2 + held_count, B > 8 ? B : 8);
 }
 static_assert(sizeof(stalloc::Stalloc<8, 4>) == quick_fit_size<8, 4>());
 static_assert(sizeof(stalloc::Stalloc<8, 4>) == 104);
@@ -104,6 +105,41 @@ TEST(QuickFit, FullFreeListFlushesQuickListsAndRetries) {
   EXPECT_TRUE(a.check_invariants());
   a.deallocate_blocks(all, 16);
   EXPECT_TRUE(a.is_empty());
+}
+
+// ChainedQuickFit: the same, except that a failed request coalesces the
+// quick lists only once they hold flush_threshold (64) blocks.
+static_assert(stalloc::ChainedQuickFit::flush_threshold == 64);
+static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::ChainedQuickFit>) ==
+              quick_fit_size<65535, 16, 2>());
+static_assert(sizeof(stalloc::Stalloc<65535, 256, stalloc::ChainedQuickFit>) ==
+              quick_fit_size<65535, 256, 2>());
+static_assert(sizeof(stalloc::Stalloc<8, 4, stalloc::ChainedQuickFit>) ==
+              quick_fit_size<8, 4, 2>());
+static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::ChainedQuickFit>) - 65535 * 16 == 10464);
+
+TEST(ChainedQuickFit, RefusesUntilEnoughBlocksWaitThenCoalesces) {
+  stalloc::Stalloc<128, 8, stalloc::ChainedQuickFit> a;
+  std::vector<void*> ones;
+  for (int i = 0; i < 128; ++i) ones.push_back(a.allocate_blocks(1, 1));
+  EXPECT_TRUE(a.is_oom());
+  for (int i = 0; i < 63; ++i) a.deallocate_blocks(ones[i], 1);
+  EXPECT_EQ(a.stats().quick_blocks, 63u);
+  // Two blocks would fit after coalescing, but only 63 blocks wait: refused,
+  // and nothing changed.
+  EXPECT_EQ(a.allocate_blocks(2, 1), nullptr);
+  EXPECT_EQ(a.stats().quick_blocks, 63u);
+  EXPECT_TRUE(a.check_invariants());
+  // A one-block request still pops its quick list.
+  void* one = a.allocate_blocks(1, 1);
+  EXPECT_EQ(one, ones[62]);
+  a.deallocate_blocks(one, 1);
+  a.deallocate_blocks(ones[63], 1);  // 64 blocks wait now
+  void* two = a.allocate_blocks(2, 1);
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(a.block_index(two), 0u);  // coalesced, then first fit
+  EXPECT_EQ(a.stats().quick_blocks, 0u);
+  EXPECT_TRUE(a.check_invariants());
 }
 
 TEST(QuickFit, FailsOnlyWhenTheCoalescedHeapHasNoRoom) {

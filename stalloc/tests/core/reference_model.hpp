@@ -115,17 +115,20 @@ namespace stalloc_test {
 // plus, for QuickFit, K LIFO stacks of freed allocations that the store still
 // counts as used. Every rule of quick_lists.hpp, stated plainly:
 //   allocate k <= K blocks, alignment 1: the top of stack k, if any;
-//   otherwise first fit in the store; if that fails and any stack holds
-//   something, every entry returns to the store and first fit is retried;
+//   otherwise first fit in the store; if that fails and the stacks hold at
+//   least `flush_threshold` blocks (1: anything), every entry returns to the
+//   store and first fit is retried;
 //   free of a whole allocation of k <= K blocks: pushed on stack k;
-//   any other free (larger, or the tail of a shrink): back to the store.
+//   any other free (larger, the tail of a shrink, or the old place of an
+//   allocation that grow moved): back to the store.
 // With K = 0 this is plain first fit.
 class ArenaModel {
  public:
   static constexpr std::size_t npos = ReferenceModel::npos;
 
-  ArenaModel(std::size_t blocks, std::size_t block_size, std::uintptr_t base, std::size_t quick)
-      : store_(blocks, block_size, base), quick_(quick) {}
+  ArenaModel(std::size_t blocks, std::size_t block_size, std::uintptr_t base, std::size_t quick,
+             std::size_t flush_threshold = 1)
+      : store_(blocks, block_size, base), quick_(quick), flush_threshold_(flush_threshold) {}
 
   const ReferenceModel& store() const { return store_; }
   const std::vector<std::vector<std::size_t>>& quick_lists() const { return quick_; }
@@ -141,7 +144,7 @@ class ArenaModel {
       return at;
     }
     std::size_t at = store_.first_fit(count, align);
-    if (at == npos && holds_quick_entries()) {
+    if (at == npos && quick_blocks() >= flush_threshold_) {
       flush();
       at = store_.first_fit(count, align);
     }
@@ -159,6 +162,12 @@ class ArenaModel {
       quick_[count - 1].push_back(at);
       return true;
     }
+    return store_.mark_free(at, count);
+  }
+  // A whole allocation that goes straight back to the store (grow moved it).
+  bool free_to_store(std::size_t at, std::size_t count) {
+    if (!is_live(at, count)) return false;
+    live_ -= count;
     return store_.mark_free(at, count);
   }
   // Blocks given back without being a whole allocation (a shrink's tail).
@@ -186,10 +195,10 @@ class ArenaModel {
   }
 
  private:
-  bool holds_quick_entries() const {
-    for (const auto& q : quick_)
-      if (!q.empty()) return true;
-    return false;
+  std::size_t quick_blocks() const {
+    std::size_t n = 0;
+    for (std::size_t k = 1; k <= quick_.size(); ++k) n += k * quick_[k - 1].size();
+    return n;
   }
   void flush() {
     for (std::size_t k = 1; k <= quick_.size(); ++k) {
@@ -203,6 +212,7 @@ class ArenaModel {
 
   ReferenceModel store_;
   std::vector<std::vector<std::size_t>> quick_;
+  std::size_t flush_threshold_;
   std::size_t live_ = 0;
 };
 

@@ -211,7 +211,7 @@ constexpr std::size_t round_up(std::size_t n, std::size_t to) {
 }
 template <std::size_t L, std::size_t B>
 constexpr std::size_t hardened_quick_size() {
-  const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 3;
+  const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 5;
   const std::size_t marks = 8 * ((L + 63) / 64);
   return round_up(round_up(round_up(L * B + 4, 8) + index, 8) + marks + 2 * 16 + 2, B > 8 ? B : 8);
 }
