@@ -71,7 +71,8 @@ class StallocChainAdapter {
 struct StallocChainAllocator {
   static constexpr std::string_view name = "stalloc-chain";
   static constexpr std::string_view description =
-      "stalloc::ProgramHeap: locked QuickFit arenas by size (<=256 B, <=4 KiB), then glibc malloc";
+      "stalloc::ProgramHeap: locked ChainedQuickFit arenas by size (<=256 B, 257 B-4 KiB), then "
+      "glibc malloc";
   static constexpr bool thread_safe = true;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
   template <workloads::ArenaHint>
