@@ -1,4 +1,0 @@
-// Shard 2 of the (workload, allocator) instantiations; see worker_shard.hpp.
-#include "worker_shard.hpp"
-
-template bool harness::run_in_shard<2>(const harness::WorkerRequest&, nlohmann::json&);

@@ -1,4 +1,0 @@
-// Shard 3 of the (workload, allocator) instantiations; see worker_shard.hpp.
-#include "worker_shard.hpp"
-
-template bool harness::run_in_shard<3>(const harness::WorkerRequest&, nlohmann::json&);
