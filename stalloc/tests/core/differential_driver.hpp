@@ -499,7 +499,9 @@ class Differential {
         if (!contents_ok(a.p, a.size, a.tag)) return failure("failed move changed contents");
         return {};
       }
-      const bool was_live = grow ? model_.free_to_store(at, old_count) : model_.free(at, old_count);
+      // grow() coalesces the old place at once from 64 bytes on.
+      const bool was_live = grow && old_count * B >= 64 ? model_.free_to_store(at, old_count)
+                                                        : model_.free(at, old_count);
       if (!was_live) return failure("model: moved allocation was not live");
     }
     auto* p = static_cast<unsigned char*>(q);

@@ -120,7 +120,7 @@ namespace stalloc_test {
 //   store and first fit is retried;
 //   free of a whole allocation of k <= K blocks: pushed on stack k;
 //   any other free (larger, the tail of a shrink, or the old place of an
-//   allocation that grow moved): back to the store.
+//   allocation of 64 bytes or more that grow moved): back to the store.
 // With K = 0 this is plain first fit.
 class ArenaModel {
  public:
