@@ -70,6 +70,7 @@ namespace stalloc {
 template <std::size_t L, std::size_t B, class Policy = QuickFit>
 class SizedStalloc {
  public:
+  using policy = Policy;
   static constexpr std::size_t block_count = L;
   static constexpr std::size_t block_size = B;
   static constexpr std::size_t capacity = L * B;
@@ -270,6 +271,10 @@ struct global_arena<System> {
 template <class A, class Lock>
 struct global_arena<Synchronized<A, Lock>> {
   using type = Synchronized<global_arena_t<A>, Lock>;
+};
+template <class A, class Lock, std::size_t Shards, std::size_t Slots>
+struct global_arena<ThreadCached<A, Lock, Shards, Slots>> {
+  using type = ThreadCached<global_arena_t<A>, Lock, Shards, Slots>;
 };
 template <class A>
 struct global_arena<Unsynchronized<A>> {

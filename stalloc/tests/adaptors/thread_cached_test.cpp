@@ -1,0 +1,169 @@
+// ThreadCached (SyncStalloc): a thread's freed small allocations wait in its
+// shard and come back to it; every answer about the arena is given as if the
+// caches were empty; a full arena takes the caches back before refusing.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "arenas.hpp"
+#include "stalloc/hardened.hpp"
+#include "stalloc/thread_cached.hpp"
+
+namespace adaptor_tests {
+namespace {
+
+using Cached = stalloc::SyncStalloc<64, 8>;
+static_assert(std::is_same_v<Cached, stalloc::ThreadCached<stalloc::Stalloc<64, 8>>>);
+
+TEST(ThreadCached, AThreadGetsItsOwnFreedAllocationBack) {
+  Cached arena;
+  void* a = arena.allocate(24, 8);
+  void* b = arena.allocate(24, 8);
+  arena.deallocate(a, 24, 8);
+  arena.deallocate(b, 24, 8);
+  // Same block count (3): last freed first, from the cache.
+  EXPECT_EQ(arena.allocate(17, 8), b);
+  EXPECT_EQ(arena.allocate(24, 1), a);
+  // Another block count is not served from the cache.
+  void* c = arena.allocate(8, 8);
+  EXPECT_NE(c, a);
+  EXPECT_NE(c, b);
+  for (void* p : {a, b}) arena.deallocate(p, 24, 8);
+  arena.deallocate(c, 8, 8);
+  EXPECT_TRUE(arena.is_empty());
+  EXPECT_TRUE(arena.check_invariants());
+}
+
+TEST(ThreadCached, QueriesSeeTheArenaWithEmptyCaches) {
+  Cached arena;
+  void* p = arena.allocate(64, 8);
+  arena.deallocate(p, 64, 8);
+  EXPECT_TRUE(arena.is_empty());  // the cached allocation went back
+  EXPECT_EQ(arena.stats().free_blocks, 64u);
+  EXPECT_EQ(arena.stats().quick_blocks, 8u);  // now on the arena's own quick list
+  void* q = arena.allocate(64, 8);
+  arena.deallocate(q, 64, 8);
+  {
+    auto locked = arena.acquire_locked();
+    EXPECT_TRUE(locked->is_empty());
+  }
+  EXPECT_TRUE(arena.check_invariants());
+}
+
+TEST(ThreadCached, LargeAndOverAlignedRequestsBypassTheCache) {
+  Cached arena;
+  void* big = arena.allocate(17 * 8, 8);  // 17 blocks
+  void* aligned = arena.allocate(8, 64);
+  arena.deallocate(big, 17 * 8, 8);
+  arena.deallocate(aligned, 8, 64);
+  auto locked = arena.acquire_locked();
+  EXPECT_EQ(locked->stats().quick_blocks, 1u);  // the aligned one, on the arena's list
+  EXPECT_EQ(locked->stats().free_blocks, 64u);
+}
+
+// Blocks cached by one thread are not lost to the others: a request the
+// arena cannot serve takes every cache back, coalesces, and is retried.
+TEST(ThreadCached, AFullArenaTakesOtherThreadsCachesBack) {
+  stalloc::SyncStalloc<4, 8> arena;
+  std::thread other([&] {
+    void* ps[4];
+    for (void*& p : ps) p = arena.allocate(8, 8);
+    for (void* p : ps) ASSERT_NE(p, nullptr);
+    for (void* p : ps) arena.deallocate(p, 8, 8);  // all four wait in its shard
+  });
+  other.join();
+  void* all = arena.allocate(32, 8);  // needs the whole arena, coalesced
+  ASSERT_NE(all, nullptr);
+  EXPECT_TRUE(arena.is_oom());
+  arena.deallocate(all, 32, 8);
+  EXPECT_TRUE(arena.is_empty());
+}
+
+TEST(ThreadCached, AFullShardGoesBackToTheArena) {
+  Cached arena;
+  std::vector<void*> ps;
+  for (std::size_t i = 0; i < Cached::slots + 1; ++i) ps.push_back(arena.allocate(8, 8));
+  for (void* p : ps) arena.deallocate(p, 8, 8);
+  // The last free found the shard full: the 8 before it went to the arena,
+  // and it alone is cached.
+  EXPECT_EQ(arena.allocate(8, 8), ps.back());
+  EXPECT_TRUE(arena.check_invariants());
+  arena.deallocate(ps.back(), 8, 8);
+  EXPECT_TRUE(arena.is_empty());
+}
+
+TEST(ThreadCached, ClearDropsTheCaches) {
+  Cached arena;
+  void* p = arena.allocate(8, 8);
+  arena.deallocate(p, 8, 8);
+  arena.clear();
+  EXPECT_TRUE(arena.is_empty());
+  EXPECT_EQ(arena.stats().quick_blocks, 0u);  // nothing came back from a cache
+  EXPECT_TRUE(arena.check_invariants());
+}
+
+// A checking arena is never cached: a double free must reach its checks.
+TEST(ThreadCached, HardenedArenasAreNotCached) {
+  using Checked = stalloc::ThreadCached<stalloc::HardenedStalloc<64, 8>>;
+  static_assert(Checked::cached_blocks == 0);
+  static std::atomic<int> reports{0};
+  auto previous = stalloc::set_misuse_handler([](const stalloc::MisuseReport&) noexcept {
+    reports.fetch_add(1);
+  });
+  Checked arena;
+  void* p = arena.allocate(8, 8);
+  arena.deallocate(p, 8, 8);
+  arena.deallocate(p, 8, 8);
+  EXPECT_EQ(reports.load(), 1);
+  stalloc::set_misuse_handler(previous);
+}
+
+// Threads on their own shards, and sharing shards (more threads than
+// shards), allocate and free concurrently; nothing is lost or overlapped.
+TEST(ThreadCached, ManyThreadsKeepTheArenaExact) {
+  static stalloc::SyncStalloc<4096, 8> arena;
+  constexpr int kThreads = 6;
+  std::atomic<long> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::pair<unsigned char*, std::size_t>> live;
+      unsigned seed = 12345u + static_cast<unsigned>(t);
+      for (int i = 0; i < 20000; ++i) {
+        seed = seed * 1103515245u + 12345u;
+        if (live.size() < 40 && (seed >> 16) % 3 != 0) {
+          const std::size_t size = 1 + (seed >> 8) % 200;
+          auto* p = static_cast<unsigned char*>(arena.allocate(size, 8));
+          if (p == nullptr) {
+            failures.fetch_add(1);
+            continue;
+          }
+          for (std::size_t k = 0; k < size; ++k) p[k] = static_cast<unsigned char>(t);
+          live.emplace_back(p, size);
+        } else if (!live.empty()) {
+          const std::size_t j = (seed >> 4) % live.size();
+          auto [p, size] = live[j];
+          for (std::size_t k = 0; k < size; ++k) {
+            if (p[k] != static_cast<unsigned char>(t)) {
+              ADD_FAILURE() << "an allocation was overwritten";
+              return;
+            }
+          }
+          arena.deallocate(p, size, 8);
+          live[j] = live.back();
+          live.pop_back();
+        }
+      }
+      for (auto [p, size] : live) arena.deallocate(p, size, 8);
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_TRUE(arena.is_empty());
+  EXPECT_TRUE(arena.check_invariants());
+}
+
+}  // namespace
+}  // namespace adaptor_tests
