@@ -57,6 +57,7 @@ struct Config {
   bool probe = false;
   std::size_t point_index = 0;
   bool timing_only = false;      // skip the instrumented and check passes
+  std::uint64_t iterations = 0;  // > 0: exactly this many per repetition (callgrind counts)
   std::string external_library;  // an --external allocator's library, served by this worker
 };
 

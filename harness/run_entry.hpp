@@ -204,7 +204,12 @@ nlohmann::json timed_pass(const WorkerRequest& r, const workloads::Point& point)
     for (auto _ : state) ops += w.run(a, t);
     state.counters["ops"] = benchmark::Counter(static_cast<double>(ops));  // summed over threads
   });
-  bench->Repetitions(r.repetitions)->MinTime(r.min_time_s)->UseRealTime();
+  bench->Repetitions(r.repetitions)->UseRealTime();
+  if (r.iterations > 0) {
+    bench->Iterations(static_cast<benchmark::IterationCount>(r.iterations));
+  } else {
+    bench->MinTime(r.min_time_s);
+  }
   if (n > 1) bench->Threads(static_cast<int>(n));
   CollectingReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

@@ -24,6 +24,10 @@ struct WorkerRequest {
   std::uint64_t seed = 42;
   bool quick = false;
   bool timing_only = false;  // an --interleave repetition after the first: timing only
+  // > 0: exactly this many iterations per repetition instead of --min-time,
+  // so that an instruction count cannot depend on how fast the run was
+  // (scripts/count-instructions).
+  std::uint64_t iterations = 0;
 };
 
 // Runs the entry and returns its fields of the result schema (arena,

@@ -18,12 +18,22 @@
 #include "allocators/unsafe_stalloc.hpp"
 #include "type_list.hpp"
 
+// A test build may append one allocator to the list (harness/tests: the slot
+// isolation test compiles slot 0 with and without it). Never set otherwise.
+#if defined(STALLOC_BENCH_TEST_ALLOCATOR_HEADER)
+#include STALLOC_BENCH_TEST_ALLOCATOR_HEADER
+#define STALLOC_BENCH_TEST_ALLOCATOR , TestOnlyAllocator
+#else
+#define STALLOC_BENCH_TEST_ALLOCATOR
+#endif
+
 namespace harness {
 
 using AllocatorRegistry =
     TypeList<StallocAllocator, StallocFirstFitAllocator, StallocIndexedAllocator,
              HardenedStallocAllocator, UnsafeStallocAllocator, SyncStallocAllocator,
              StallocChainAllocator, SystemAllocator, MimallocAllocator, JemallocAllocator,
-             TcmallocAllocator, PmrMonotonicAllocator, PmrPoolAllocator>;
+             TcmallocAllocator, PmrMonotonicAllocator,
+             PmrPoolAllocator STALLOC_BENCH_TEST_ALLOCATOR>;
 
 }  // namespace harness

@@ -191,6 +191,7 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   app.add_option("--point-index", config.point_index)->group("");
   app.add_option("--instrumented-time", config.instrumented_time_s)->group("");
   app.add_flag("--timing-only", config.timing_only)->group("");
+  app.add_option("--iterations", config.iterations)->group("");
   app.add_option("--external-library", config.external_library)->group("");
 
   auto fail = [&](const std::string& message) {

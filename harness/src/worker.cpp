@@ -5,7 +5,8 @@
 #include "allocators/registry.hpp"
 #include "external_malloc.hpp"
 #include "malloc_provider.hpp"
-#include "worker_shard.hpp"
+#include "worker_slot.hpp"
+#include "worker_slots.hpp"  // generated: one run_in_slot_N per allocator
 
 namespace harness {
 namespace {
@@ -37,10 +38,11 @@ nlohmann::json verified_provider(MallocProvider expected, const std::string& all
 }
 
 nlohmann::json run_worker_entry(const WorkerRequest& request) {
-  static_assert(kWorkerShards == 4, "add or remove run_in_shard calls and src/worker_shard_N.cpp");
   nlohmann::json result;
-  const bool found = run_in_shard<0>(request, result) || run_in_shard<1>(request, result) ||
-                     run_in_shard<2>(request, result) || run_in_shard<3>(request, result);
+  bool found = false;
+  for (const WorkerSlot slot : kWorkerSlots) {
+    if ((found = slot(request, result))) break;
+  }
   if (!found)
     throw std::runtime_error("no such workload/allocator pair: " + request.workload + " / " +
                              request.allocator);

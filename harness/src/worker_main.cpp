@@ -45,6 +45,7 @@ int worker_main(const Config& config) {
       r.seed = config.seed;
       r.quick = config.quick;
       r.timing_only = config.timing_only;
+      r.iterations = config.iterations;
       result = run_worker_entry(r);
     }
   } catch (const std::exception& e) {
