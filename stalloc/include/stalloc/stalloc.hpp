@@ -34,6 +34,8 @@
 //   that a header of all-zero bytes means "one chunk of L blocks". The base
 //   header, outside the blocks, has the same shape: `next` names the first
 //   free chunk and `size_code` is 0, or kFullMarker when no block is free.
+//   The checking policies store the headers inside the blocks XORed with a
+//   per-arena mask and mark the base header "armed" (see header_mask(), I11).
 //
 //   Because an all-zero object is a valid empty arena (index, quick lists
 //   and live count included), a static Stalloc is constant-initialised into
@@ -46,6 +48,9 @@
 //   Indexed   L*B + 4, to 8, + 10*ceil(L/64) + 10*ceil(L/4096) + 5
 //   QuickFit  Indexed, to 2, + 2*16 + 2      (16 list heads, the live count)
 //   ChainedQuickFit  QuickFit + 2            (the count of blocks on quick lists)
+//   Hardened  Indexed, to 8, + 16*ceil(L/64) + 2*16 + 2   (QuickFit's, and the used
+//             and end bitmaps)
+//   HardenedFirstFit  FirstFit               (its checks and header mask take no bytes)
 //   e.g. Stalloc<8192, 8>: 65,536 + 1,352 bytes; Stalloc<65535, 16>:
 //   1,048,560 + 10,448 bytes (1.0%).
 //
