@@ -1,6 +1,7 @@
-// `hardened-stalloc`: the local arena with the Hardened policy (double, foreign
-// and misaligned frees and free-list corruption detected and reported), so the
-// cost of checking is measured next to the plain arena.
+// `hardened-stalloc`: the local arena with the Hardened policy (double,
+// foreign, misaligned and interior frees, wrong sizes and free-list corruption
+// detected and reported), so the cost of checking is measured next to the
+// plain arena.
 #pragma once
 
 #include <string_view>
@@ -14,8 +15,8 @@ namespace harness {
 struct HardenedStallocAllocator {
   static constexpr std::string_view name = "hardened-stalloc";
   static constexpr std::string_view description =
-      "Stalloc<L,B,Hardened>: QuickFit with a used-block bitmap; every free and list entry "
-      "validated";
+      "Stalloc<L,B,Hardened>: QuickFit with used and end-of-allocation bitmaps and encoded "
+      "free-list headers; every pointer, size and list entry validated";
   static constexpr bool thread_safe = false;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
   template <workloads::ArenaHint H>

@@ -1,8 +1,11 @@
 // libFuzzer target for the hardened policy: the same differential driver, on
-// HardenedStalloc, with provoked misuse (double frees of earlier frees,
-// foreign and misaligned pointers, sizes past the end). Each misuse must be
-// reported exactly when the model says it is detectable, with the arena
-// unchanged; valid operations must never be reported.
+// HardenedStalloc, with provoked misuse (double frees of earlier frees, also
+// after their blocks were handed out again; foreign, misaligned and interior
+// pointers; sizes too small, too large, past the end, or 0; and, on
+// Hardened, use-after-free writes into free chunk and quick entry headers).
+// Each misuse must be reported, as the kind the model predicts, exactly
+// when the model says it is detectable, with the arena unchanged; valid
+// operations must never be reported.
 //   input[0]   bits 0-1 the shape, bit 2 the policy (0 Hardened, over
 //              QuickFit; 1 HardenedFirstFit), bits 4-7 the alignment phase
 //   input[1..] operations

@@ -31,12 +31,19 @@
 // Cost in bytes, exactly: 2 * K + 2 (16-bit heads and the live count), and
 // 2 more when the policy's flush_threshold is above 1 (`held_`, the blocks
 // waiting on quick lists, which that rule compares).
-// A checking policy (Hardened) also keeps `used_`, one bit per block, set
-// while the block is handed out to a caller, so that a free of anything not
-// wholly live (a double free, whether the first free went to a quick list
-// or to the free list; an interior pointer into free memory) is one masked
-// word test, and a popped entry whose blocks are not all free is caught:
-// 8 * ceil(L / 64) bytes more, 8-aligned.
+// A checking policy (Hardened) also keeps two bitmaps, one bit per block
+// each: 16 * ceil(L / 64) bytes more, 8-aligned.
+//   `used_`  set while the block is handed out to a caller, so that a free
+//            of a block that is not live (a double free, whether the first
+//            free went to a quick list or to the free list) is one bit test,
+//            and a popped entry whose blocks are not all free is caught;
+//   `ends_`  set on the last block of each live allocation and of each free
+//            chunk (never inside a quick entry), so that an allocation's
+//            boundaries are known: a pointer inside one, or a size that is
+//            not its own, is a few bit tests, and so is a free chunk header
+//            whose length was changed (stalloc.hpp, I10).
+// A start-of-allocation bitmap is not needed: block i starts an allocation
+// exactly when it is used and block i - 1 is free or carries an end bit.
 #pragma once
 
 #include <cstddef>
@@ -74,6 +81,7 @@ struct QuickLists<K, L, true, Counted> {
   static constexpr std::size_t kLists = K;
 
   std::uint64_t used_[(L + 63) / 64]{};  // bit i: block i is handed out
+  std::uint64_t ends_[(L + 63) / 64]{};  // bit i: block i ends an allocation or a chunk
   std::uint16_t heads_[K]{};
   std::uint16_t live_ = 0;
   [[no_unique_address]] HeldBlocks<Counted> held_{};

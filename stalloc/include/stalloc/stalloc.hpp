@@ -34,6 +34,8 @@
 //   that a header of all-zero bytes means "one chunk of L blocks". The base
 //   header, outside the blocks, has the same shape: `next` names the first
 //   free chunk and `size_code` is 0, or kFullMarker when no block is free.
+//   The checking policies store the headers inside the blocks XORed with a
+//   per-arena mask and mark the base header "armed" (see header_mask(), I11).
 //
 //   Because an all-zero object is a valid empty arena (index, quick lists
 //   and live count included), a static Stalloc is constant-initialised into
@@ -46,6 +48,9 @@
 //   Indexed   L*B + 4, to 8, + 10*ceil(L/64) + 10*ceil(L/4096) + 5
 //   QuickFit  Indexed, to 2, + 2*16 + 2      (16 list heads, the live count)
 //   ChainedQuickFit  QuickFit + 2            (the count of blocks on quick lists)
+//   Hardened  Indexed, to 8, + 16*ceil(L/64) + 2*16 + 2   (QuickFit's, and the used
+//             and end bitmaps)
+//   HardenedFirstFit  FirstFit               (its checks and header mask take no bytes)
 //   e.g. Stalloc<8192, 8>: 65,536 + 1,352 bytes; Stalloc<65535, 16>:
 //   1,048,560 + 10,448 bytes (1.0%).
 //
@@ -62,8 +67,14 @@
 //   I7  (quick lists) Every entry of list k lies inside the arena, holds k,
 //       and overlaps no free chunk and no other entry (so no list has a cycle).
 //   I8  (quick lists) live blocks + free-list blocks + quick-list blocks == L.
-//   I9  (Hardened) The quick marks are set exactly on the entries' first
-//       blocks.
+//   I9  (Hardened) The used bits are set exactly on the blocks handed out to
+//       callers (free neither in the list nor on a quick list).
+//   I10 (Hardened, once armed) The end bits are set exactly on the last block
+//       of each live allocation and of each free chunk; never inside a quick
+//       entry. Unarmed (the zero state) every end bit is clear.
+//   I11 (checking policies) The base header's code is the full marker or
+//       "armed" once any operation ran; before that (the zero state) it is 0,
+//       the list is the single chunk [0, L) with its header stored plain.
 //
 // Policies (see FirstFit below for which to choose)
 //   QuickFit (default) and FirstFit trust their caller, like the original
@@ -132,6 +143,9 @@ enum class Misuse {
   misaligned_pointer,  // the pointer is inside the arena but not at a block start
   bad_size,            // zero blocks, or a range that runs past the arena's end
   corrupt_free_list,   // a free-list header breaks an invariant
+  interior_pointer,    // (Hardened) a block start inside a live allocation, not its first
+  wrong_size,          // the size is not the live allocation's own (Hardened), or is 0
+                       // for a pointer into the arena (both checking policies)
 };
 
 struct MisuseReport {
@@ -368,29 +382,18 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // QuickFit: an allocation of at most quick_lists blocks goes on its quick
   // list whole, O(1); larger ones coalesce at once.
   void deallocate_blocks(void* p, std::size_t count) noexcept {
-    free_allocation(index_for(p, count), count);
+    free_allocation(live_index(p, count), count);
   }
 
   // Returns the tail [new_count, old_count) to the free list. Never moves.
   // new_count must be in 1..old_count.
   void shrink_in_place(void* p, std::size_t old_count, std::size_t new_count) noexcept {
     if (new_count >= old_count) return;
-    const std::size_t at = index_for(p, old_count);
+    const std::size_t at = resize_index(p, old_count);
     if constexpr (Policy::checks) {
       if (at == kBadIndex) return;
     }
-    // The tail coalesces at once (it never goes on a quick list), so that
-    // growing the allocation back in place can succeed.
-    if constexpr (kUsedMap) {
-      if (!all_used(at + new_count, old_count - new_count)) {
-        misuse(Misuse::double_free, "shrink of a freed allocation", block_address(at));
-        return;
-      }
-    }
-    if (release(at + new_count, old_count - new_count)) {
-      count_freed(old_count - new_count);
-      mark_used(at + new_count, old_count - new_count, false);
-    }
+    shrink_tail(at, old_count, new_count);
   }
 
   // Succeeds only when the free chunk that starts right after the allocation
@@ -398,14 +401,14 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   [[nodiscard]] bool grow_in_place(void* p, std::size_t old_count, std::size_t new_count) noexcept {
     if (new_count <= old_count) return true;
     const std::size_t want = new_count - old_count;
-    return extend(index_for(p, old_count), old_count, want, want) == want;  // kBadIndex != want
+    return extend(resize_index(p, old_count), old_count, want, want) == want;  // kBadIndex != want
   }
 
   // Grows as far as the following free chunk allows, up to new_count.
   // Returns the allocation's new block count, between old_count and new_count.
   std::size_t grow_up_to(void* p, std::size_t old_count, std::size_t new_count) noexcept {
     if (new_count <= old_count) return old_count;
-    const std::size_t got = extend(index_for(p, old_count), old_count, 1, new_count - old_count);
+    const std::size_t got = extend(resize_index(p, old_count), old_count, 1, new_count - old_count);
     if constexpr (Policy::checks) {
       if (got == kBadIndex) return old_count;
     }
@@ -417,8 +420,9 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     detail::poison(base(), capacity);
     if constexpr (indexed) index_.reset();
     if constexpr (quick_lists > 0) quick_ = QuickState{};
-    head_ = detail::Header{0, 0};
+    head_ = detail::Header{0, kListCode};
     store(0, detail::Header{0, encode(L)});
+    set_end(L - 1);
   }
 
   // No block is free (none in the free list, none on a quick list).
@@ -436,7 +440,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     if constexpr (quick_lists > 0) {
       return quick_.live_ == 0;
     } else {
-      return !store_full() && head_.next == 0 && load(0).size_code == encode(L);
+      return !store_full() && head_.next == 0 && view(0).size_code == encode(L);
     }
   }
 
@@ -492,11 +496,14 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // inline: compilers inline it anyway, and forcing it made GCC 12 report
   // false -Warray-bounds in callers.)
   void deallocate(void* p, std::size_t size, std::size_t /*align*/) noexcept {
-    if (size == 0) return;
+    if (size == 0) {
+      zero_size_is_valid(p);
+      return;
+    }
     // An unchecked arena trusts the size (it is an allocation's); a checking
     // one must also catch sizes near SIZE_MAX.
     const std::size_t count = Policy::checks ? blocks_for(size) : blocks_for_bounded(size);
-    free_allocation(index_for(p, count), count);
+    free_allocation(live_index(p, count), count);
   }
 
   // new_size >= old_size. In place when the next chunk allows (and p already
@@ -504,11 +511,12 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // the old allocation stays valid and the arena unchanged.
   [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,
                            std::size_t align) noexcept {
-    if (old_size == 0) return allocate(new_size, align);
+    if (old_size == 0) return zero_size_is_valid(p) ? allocate(new_size, align) : nullptr;
     if (new_size > capacity || !detail::is_power_of_two(align)) return nullptr;
     const std::size_t old_count = blocks_for(old_size);
     const std::size_t new_count = blocks_for(new_size);
-    const std::size_t at = index_for(p, old_count);
+    // Checked before the in-place paths, which might not look at the list.
+    const std::size_t at = resize_index(p, old_count);
     if constexpr (Policy::checks) {
       if (at == kBadIndex) return nullptr;
     }
@@ -543,6 +551,8 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       // coalesced, 58%, but fast-vectors +24% instructions; with the bound,
       // fast-vectors unchanged.)
       free_to_store(at, old_count);
+    } else if constexpr (Policy::checks) {
+      free_allocation(at, old_count);  // checked above: not again
     } else {
       deallocate(p, old_size, align);
     }
@@ -553,26 +563,39 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // alignment; new_size 0 frees and returns the zero-size pointer. nullptr
   // when `align` is not a power of two or a forced move finds no room (the
   // old allocation then stays valid).
+  // With a checking policy, a pointer or size it reports gives nullptr (and
+  // nothing changes).
   [[nodiscard]] void* shrink(void* p, std::size_t old_size, std::size_t new_size,
                              std::size_t align) noexcept {
     if (!detail::is_power_of_two(align)) return nullptr;
+    if (old_size == 0) return zero_size_is_valid(p) ? dangling(align) : nullptr;
+    const std::size_t old_count = blocks_for(old_size);
+    // Checked first: the in-place paths might not look at the list.
+    const std::size_t at = resize_index(p, old_count);
     if constexpr (Policy::checks) {
-      if (old_size != 0 && index_for(p, blocks_for(old_size)) == kBadIndex) return nullptr;
+      if (at == kBadIndex) return nullptr;
     }
     if (new_size == 0) {
-      deallocate(p, old_size, align);
+      if constexpr (Policy::checks) {
+        if (!free_allocation(at, old_count)) return nullptr;
+      } else {
+        deallocate(p, old_size, align);
+      }
       return dangling(align);
     }
     if ((reinterpret_cast<std::uintptr_t>(p) & (align - 1)) != 0) {
       void* q = allocate(new_size, align);
       if (q == nullptr) return nullptr;
       std::memcpy(q, p, new_size < old_size ? new_size : old_size);
-      deallocate(p, old_size, align);
+      if constexpr (Policy::checks) {
+        free_allocation(at, old_count);  // checked above: not again
+      } else {
+        deallocate(p, old_size, align);
+      }
       return q;
     }
-    const std::size_t old_count = blocks_for(old_size);
     const std::size_t new_count = blocks_for(new_size);
-    if (new_count < old_count) shrink_in_place(p, old_count, new_count);
+    if (new_count < old_count && !shrink_tail(at, old_count, new_count)) return nullptr;
     expose(p, new_size);
     return p;
   }
@@ -596,7 +619,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     std::size_t at = head_.next;
     std::size_t visited = 0;
     while (at < L && visited++ < L) {
-      const detail::Header h = load(at);
+      const detail::Header h = view(at);
       f(at, decode(h.size_code));
       if (h.next == 0) break;
       at = h.next;
@@ -613,7 +636,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
         std::size_t link = quick_.heads_[k - 1];
         for (std::size_t visited = 0; link != 0 && link <= L && visited < L; ++visited) {
           f(link - 1, k);
-          link = load_entry(link - 1).next;
+          link = view_entry(link - 1).next;
         }
       }
     } else {
@@ -659,15 +682,27 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // I1..I6: the free list and its index. Adds the free list's blocks to
   // `free_blocks`.
   InvariantReport check_store(std::size_t& free_blocks) const noexcept {
-    if (head_.size_code != 0 && head_.size_code != kFullMarker)
-      return {false, "base header holds neither 0 nor the full marker", 0};
+    if (head_.size_code != kListCode && head_.size_code != kFullMarker &&
+        !(Policy::checks && head_.size_code == kUnarmed))
+      return {false,
+              Policy::checks ? "base header holds neither 0, the armed code nor the full marker"
+                             : "base header holds neither 0 nor the full marker",
+              0};
+    if constexpr (Policy::checks) {
+      // I11: unarmed is the zero state: only the whole-arena chunk, in plain.
+      if (head_.size_code == kUnarmed) {
+        const detail::Header h = view(0);
+        if (head_.next != 0 || h.next != 0 || h.size_code != encode(L))
+          return {false, "unarmed arena that is not the zero state", 0};
+      }
+    }
     if (store_full()) return index_matches(0);
     std::size_t at = head_.next;
     std::size_t visited = 0;
     for (;;) {
       if (at >= L) return {false, "free chunk index out of range", at};
       if (++visited > L) return {false, "free list longer than the arena (cycle)", at};
-      const detail::Header h = load(at);
+      const detail::Header h = view(at);
       // Valid codes are 0..L-1 (lengths L..1); anything else is a zero or
       // negative length.
       if (h.size_code >= L) return {false, "free chunk length is zero or out of range", at};
@@ -707,7 +742,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
           if (link > L || visited >= L) return {false, "quick list link out of range", link - 1};
           const std::size_t at = link - 1;
           if (at + k > L) return {false, "quick list entry runs past the end of the arena", at};
-          const detail::QuickEntry e = load_entry(at);
+          const detail::QuickEntry e = view_entry(at);
           if (e.count != k) return {false, "quick list entry holds another list's count", at};
           if (!mark_blocks(seen, at, k))
             return {false, "quick list entry overlaps a free chunk or another entry", at};
@@ -724,18 +759,54 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       if constexpr (kUsedMap) {
         // I9 (Hardened): the used bits are exactly the blocks that are free
         // neither in the list nor on a quick list.
-        for (std::size_t w = 0; w < (L + 63) / 64; ++w) {
-          const std::size_t bits = L - w * 64 < 64 ? L - w * 64 : 64;
-          const std::uint64_t valid =
-              bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
-          if (quick_.used_[w] != (~seen[w] & valid))
+        for (std::size_t w = 0; w < kWords; ++w) {
+          if (quick_.used_[w] != (~seen[w] & valid_bits(w)))
             return {false, "used bits differ from the blocks handed out", w * 64};
         }
+        return check_end_bits();
       }
     } else {
       (void)store_free;
     }
     return {};
+  }
+
+  // I10 (Hardened): an end bit on a block nobody holds is exactly a free
+  // chunk's last block (so none inside a chunk or a quick entry), and every
+  // run of handed-out blocks ends on an end bit (the last block of a live
+  // allocation that is followed by free blocks or the arena's end). Two live
+  // allocations side by side are told apart only by the end bits, so those
+  // bits cannot be checked against anything else.
+  InvariantReport check_end_bits() const noexcept {
+    if constexpr (kUsedMap) {
+      if (head_.size_code == kUnarmed) {
+        for (std::size_t w = 0; w < kWords; ++w)
+          if (quick_.ends_[w] != 0) return {false, "end bits set in an unarmed arena", w * 64};
+        return {};
+      }
+      std::uint64_t chunk_ends[kWords] = {};
+      for_each_free_chunk([&](std::size_t start, std::size_t len) {
+        const std::size_t last = start + len - 1;
+        chunk_ends[last / 64] |= std::uint64_t{1} << (last % 64);
+      });
+      for (std::size_t w = 0; w < kWords; ++w) {
+        const std::uint64_t ends = quick_.ends_[w];
+        const std::uint64_t used = quick_.used_[w];
+        if ((ends & ~valid_bits(w)) != 0) return {false, "end bit past the arena", w * 64};
+        if ((ends & ~used) != chunk_ends[w])
+          return {false, "end bits on free blocks differ from the free chunks' last blocks",
+                  w * 64};
+        const std::uint64_t next_used =
+            (used >> 1) | (w + 1 < kWords ? quick_.used_[w + 1] << 63 : 0);
+        if ((used & ~next_used & ~ends) != 0)
+          return {false, "a live allocation's last block has no end bit", w * 64};
+      }
+    }
+    return {};
+  }
+  static constexpr std::uint64_t valid_bits(std::size_t w) noexcept {
+    const std::size_t bits = L - w * 64 < 64 ? L - w * 64 : 64;
+    return bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
   }
   // Sets the bits of [start, start + len); false if one was set already.
   static bool mark_blocks(std::uint64_t* seen, std::size_t start, std::size_t len) noexcept {
@@ -753,6 +824,13 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   }
 
   static constexpr std::uint16_t kFullMarker = 0xFFFF;
+  // The base header's code while the list is not empty: 0 for the unchecked
+  // policies; for the checking ones kArmed, and kUnarmed (0) only in the zero
+  // state, before the first operation has encoded block 0's header (I11).
+  static constexpr std::uint16_t kUnarmed = 0;
+  static constexpr std::uint16_t kArmed = 1;
+  static constexpr std::uint16_t kListCode = Policy::checks ? kArmed : 0;
+  static constexpr std::size_t kWords = (L + 63) / 64;
   static constexpr unsigned kShift = std::countr_zero(B);
   // Largest block alignment accepted; keeps index arithmetic far from overflow.
   static constexpr std::size_t kMaxBlockAlign = std::size_t{1} << 32;
@@ -864,6 +942,9 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // byte API makes its own, in bytes).
   [[gnu::always_inline]] void* allocate_run(std::size_t count, std::size_t align) noexcept {
     if (count - 1 >= L || !valid_block_align(align)) return nullptr;
+    if constexpr (Policy::checks) {
+      if (!arm()) return nullptr;
+    }
     if constexpr (quick_lists > 0) {
       if (count <= quick_lists && align == 1 && quick_.heads_[count - 1] != 0) {
         return quick_pop(count);  // nullptr only when a checking policy reported corruption
@@ -985,6 +1066,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     if constexpr (Policy::checks) {
       if (!quick_entry_is_valid(at, count, e)) return nullptr;
       mark_used(at, count, true);
+      set_end(at + count - 1);
     }
     detail::assume(at < L);
     quick_.heads_[count - 1] = e.next;
@@ -997,7 +1079,10 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   }
 
   void quick_push(std::size_t at, std::size_t count) noexcept {
-    if constexpr (kUsedMap) mark_used(at, count, false);
+    if constexpr (kUsedMap) {
+      mark_used(at, count, false);
+      clear_end(at + count - 1);  // I10: quick entries carry no end bit
+    }
     store_entry(at,
                 detail::QuickEntry{quick_.heads_[count - 1], static_cast<std::uint16_t>(count)});
     detail::poison(base() + at * B + sizeof(detail::QuickEntry),
@@ -1048,21 +1133,19 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   }
 
   // Frees a whole allocation: onto its quick list when it is small, else
-  // into the free list.
-  [[gnu::always_inline]] void free_allocation(std::size_t at, std::size_t count) noexcept {
+  // into the free list. With a checking policy `at` may be kBadIndex
+  // (already reported); returns false when misuse was reported.
+  [[gnu::always_inline]] bool free_allocation(std::size_t at, std::size_t count) noexcept {
     if constexpr (quick_lists > 0) {
       if (count <= quick_lists) {
         if constexpr (Policy::checks) {
-          if (at == kBadIndex || !head_is_valid()) return;
-          if (!all_used(at, count)) {
-            misuse(Misuse::double_free, "the freed range overlaps free blocks", block_address(at));
-            return;
-          }
+          // live_index() proved [at, at + count) is one live allocation.
+          if (at == kBadIndex || !head_is_valid()) return false;
         } else {
           detail::assume(at < L);
         }
         quick_push(at, count);
-        return;
+        return true;
       }
     }
     if constexpr (!Policy::checks) {
@@ -1081,30 +1164,75 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
           if (index_.live()) index_.move(next, at, len);
         }
         count_freed(count);
-        return;
+        return true;
       }
     }
-    free_to_store(at, count);
+    if constexpr (Policy::checks) {
+      return free_to_store_checked(at, count);
+    } else {
+      free_to_store(at, count);
+      return true;
+    }
   }
 
+  // With Hardened, [at, at + count) was proved one live allocation by
+  // live_index() or resize_index(). Two entry points so that the unchecked
+  // policies' code stays as it was (a bool result made GCC clone it).
+  [[gnu::always_inline]] bool store_freed(std::size_t at, std::size_t count) noexcept {
+    if (!release(at, count)) return false;
+    count_freed(count);
+    mark_used(at, count, false);
+    return true;
+  }
   [[gnu::noinline]] void free_to_store(std::size_t at, std::size_t count) noexcept {
-    if constexpr (kUsedMap) {
-      if (at == kBadIndex) return;
-      if (!all_used(at, count)) {
-        misuse(Misuse::double_free, "the freed range overlaps free blocks", block_address(at));
-        return;
-      }
-    }
-    if (release(at, count)) {
-      count_freed(count);
-      if constexpr (kUsedMap) mark_used(at, count, false);
-    }
+    store_freed(at, count);
+  }
+  [[gnu::noinline]] bool free_to_store_checked(std::size_t at, std::size_t count) noexcept {
+    return store_freed(at, count);
+  }
+
+  // Returns [at + new_count, at + old_count), the tail of the live allocation
+  // at `at`, to the free list; it coalesces at once (it never goes on a quick
+  // list), so that growing the allocation back in place can succeed.
+  bool shrink_tail(std::size_t at, std::size_t old_count, std::size_t new_count) noexcept {
+    if (!release(at + new_count, old_count - new_count)) return false;
+    count_freed(old_count - new_count);
+    mark_used(at + new_count, old_count - new_count, false);
+    set_end(at + new_count - 1);
+    return true;
   }
 
   // ---- checking policies with quick lists (Hardened) ----------------------
+  // Bits [at, at + n) of a bitmap as the low n bits; n in 1..64, and the
+  // range inside the arena.
+  static std::uint64_t window(const std::uint64_t* map, std::size_t at, std::size_t n) noexcept {
+    const std::size_t w = at / 64;
+    const std::size_t b = at % 64;
+    std::uint64_t v = map[w] >> b;
+    if constexpr (kWords > 1) {
+      if (b + n > 64) v |= map[w + 1] << (64 - b);
+    }
+    return n == 64 ? v : v & ((std::uint64_t{1} << n) - 1);
+  }
+
   // Sets or clears the used bits of [at, at + count).
   void mark_used(std::size_t at, std::size_t count, bool on) noexcept {
     if constexpr (kUsedMap) {
+      if (count <= 64) {  // quick entries and most allocations: at most two words
+        const std::size_t w = at / 64;
+        const std::size_t b = at % 64;
+        const std::uint64_t bits =
+            count == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
+        const std::uint64_t lo = bits << b;
+        quick_.used_[w] = on ? (quick_.used_[w] | lo) : (quick_.used_[w] & ~lo);
+        if constexpr (kWords > 1) {  // one word: the range cannot cross into a next one
+          if (b + count > 64) {
+            const std::uint64_t hi = bits >> (64 - b);
+            quick_.used_[w + 1] = on ? (quick_.used_[w + 1] | hi) : (quick_.used_[w + 1] & ~hi);
+          }
+        }
+        return;
+      }
       for_each_word(at, count, [&](std::size_t w, std::uint64_t mask) {
         quick_.used_[w] = on ? (quick_.used_[w] | mask) : (quick_.used_[w] & ~mask);
         return true;
@@ -1115,20 +1243,54 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       (void)on;
     }
   }
-  // Is every block of [at, at + count) handed out (all_used), or any (any_used)?
-  bool all_used(std::size_t at, std::size_t count) const noexcept {
+  bool used_bit(std::size_t i) const noexcept {
     if constexpr (kUsedMap) {
-      return for_each_word(at, count, [&](std::size_t w, std::uint64_t mask) {
-        return (quick_.used_[w] & mask) == mask;
+      return ((quick_.used_[i / 64] >> (i % 64)) & 1U) != 0;
+    } else {
+      (void)i;
+      return false;
+    }
+  }
+  // The end bits (I10). No-ops without them, so the shared paths (take,
+  // release) call them unconditionally.
+  bool end_bit(std::size_t i) const noexcept {
+    if constexpr (kUsedMap) {
+      return ((quick_.ends_[i / 64] >> (i % 64)) & 1U) != 0;
+    } else {
+      (void)i;
+      return false;
+    }
+  }
+  void set_end(std::size_t i) noexcept {
+    if constexpr (kUsedMap) {
+      quick_.ends_[i / 64] |= std::uint64_t{1} << (i % 64);
+    } else {
+      (void)i;
+    }
+  }
+  void clear_end(std::size_t i) noexcept {
+    if constexpr (kUsedMap) {
+      quick_.ends_[i / 64] &= ~(std::uint64_t{1} << (i % 64));
+    } else {
+      (void)i;
+    }
+  }
+  // Does any block of [at, at + count) carry an end bit?
+  bool any_end(std::size_t at, std::size_t count) const noexcept {
+    if constexpr (kUsedMap) {
+      return !for_each_word(at, count, [&](std::size_t w, std::uint64_t mask) {
+        return (quick_.ends_[w] & mask) == 0;
       });
     } else {
       (void)at;
       (void)count;
-      return true;
+      return false;
     }
   }
+  // Is any block of [at, at + count) handed out?
   bool any_used(std::size_t at, std::size_t count) const noexcept {
     if constexpr (kUsedMap) {
+      if (count <= 64) return window(quick_.used_, at, count) != 0;
       return !for_each_word(at, count, [&](std::size_t w, std::uint64_t mask) {
         return (quick_.used_[w] & mask) == 0;
       });
@@ -1173,11 +1335,18 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   }
 
   detail::QuickEntry load_entry(std::size_t index) const noexcept {
-    const detail::Header h = load(index);
+    const detail::Header h = coded(load_raw(index), kQuickSalt);
     return detail::QuickEntry{h.next, h.size_code};
   }
+  detail::QuickEntry view_entry(std::size_t index) const noexcept {
+    if (!armed()) {
+      const detail::Header h = load_raw(index);
+      return detail::QuickEntry{h.next, h.size_code};
+    }
+    return load_entry(index);
+  }
   void store_entry(std::size_t index, detail::QuickEntry e) noexcept {
-    store(index, detail::Header{e.next, e.count});
+    store_raw(index, coded(detail::Header{e.next, e.count}, kQuickSalt));
   }
 
   // The block index of an allocation start that covers `count` blocks. With a
@@ -1204,17 +1373,129 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     return kBadIndex;
   }
 
+  // The block index of p, which the caller says is a live allocation of
+  // `count` blocks: index_for(), and with Hardened the allocation's own
+  // boundaries (kBadIndex after a report). Every operation on an existing
+  // allocation starts here, so it also arms the arena (I11).
+  [[gnu::always_inline]] std::size_t live_index(const void* p, std::size_t count) noexcept {
+    if constexpr (Policy::checks) {
+      if (!arm()) return kBadIndex;
+      const std::size_t at = index_for(p, count);
+      if constexpr (kUsedMap) {
+        if (at != kBadIndex) return allocation_at(at, count, p);
+      }
+      return at;
+    } else {
+      return index_for(p, count);
+    }
+  }
+
+  // live_index() for grow and shrink, whose in-place paths may not touch the
+  // list: HardenedFirstFit, which has no bitmaps, walks the list for a free
+  // chunk inside the range (a freed allocation) as free() does.
+  std::size_t resize_index(const void* p, std::size_t count) noexcept {
+    const std::size_t at = live_index(p, count);
+    if constexpr (Policy::checks && !kUsedMap) {
+      if (at == kBadIndex || !head_is_valid() || store_full()) return at;
+      std::size_t cur = head_.next;
+      for (std::size_t visited = 0; visited < L; ++visited) {
+        const detail::Header h = load(cur);
+        if (!chunk_is_valid(cur, h)) return kBadIndex;
+        if (cur >= at + count) break;
+        if (cur + decode(h.size_code) > at)
+          return misuse(Misuse::double_free, "resize of a freed allocation", p);
+        if (h.next == 0) break;
+        cur = h.next;
+      }
+    }
+    return at;
+  }
+
+  // Size 0 is for the pointers allocate(0, align) returns: `align` itself, a
+  // power of two. Any other pointer into the arena names a real allocation,
+  // and freeing it as size 0 would leak it (checking policies report that).
+  bool zero_size_is_valid(const void* p) const noexcept {
+    if constexpr (Policy::checks) {
+      const auto a = reinterpret_cast<std::uintptr_t>(p);
+      if (owns(p) && !detail::is_power_of_two(a)) {
+        misuse(Misuse::wrong_size, "size 0 for a pointer into the arena", p);
+        return false;
+      }
+    }
+    (void)p;
+    return true;
+  }
+
+  // Hardened: [at, at + count) must be exactly one live allocation. Returns
+  // at, or kBadIndex after a report. With I10 four bit tests decide it; no
+  // all-blocks scan is needed, because a free block inside the range would
+  // sit after a live allocation's end bit, which the third test finds.
+  std::size_t allocation_at(std::size_t at, std::size_t count, const void* p) const noexcept {
+    if (!used_bit(at))
+      return misuse(Misuse::double_free, "the pointer's block is not handed out (freed already?)",
+                    p);
+    if (at != 0 && used_bit(at - 1) && !end_bit(at - 1))
+      return misuse(Misuse::interior_pointer, "the pointer is inside a live allocation", p);
+    bool too_large;
+    bool too_small;
+    if (count <= 64) {  // the usual case: one window, one compare
+      const std::uint64_t ends = window(quick_.ends_, at, count);
+      const std::uint64_t last = std::uint64_t{1} << (count - 1);
+      too_large = (ends & (last - 1)) != 0;
+      too_small = (ends & last) == 0;
+    } else {
+      too_large = any_end(at, count - 1);
+      too_small = !end_bit(at + count - 1);
+    }
+    if (too_large)
+      return misuse(Misuse::wrong_size, "size too large: the range runs past the allocation's end",
+                    p);
+    if (too_small)
+      return misuse(Misuse::wrong_size, "size too small: the allocation goes on past it", p);
+    return at;
+  }
+
+  // Checking policies: before the first operation changes anything, encode
+  // the zero state's plain block-0 header (I11). False after a report.
+  [[gnu::always_inline]] bool arm() noexcept {
+    if (head_.size_code != kUnarmed) [[likely]]
+      return true;
+    return arm_fresh();
+  }
+  [[gnu::noinline]] bool arm_fresh() noexcept {
+    const detail::Header h = load_raw(0);  // plain while unarmed
+    bool fresh = head_.next == 0 && h.next == 0 && h.size_code == encode(L);
+    if constexpr (quick_lists > 0) fresh = fresh && quick_.live_ == 0 && !quick_lists_hold_blocks();
+    if (!fresh) {
+      misuse(Misuse::corrupt_free_list, "free list corrupt: base header reset after use", this);
+      return false;
+    }
+    head_.size_code = kArmed;
+    store(0, h);
+    set_end(L - 1);
+    return true;
+  }
+
   // Checking policies only: the base header, and one chunk header on the
-  // walk, against I1..I4 (reported, so no walk goes astray).
+  // walk, against I1..I4 (reported, so no walk goes astray). With Hardened
+  // also against the bitmaps: the chunk's first and last blocks are not
+  // handed out, and the last carries an end bit (I10). Together with
+  // `next` that pins the length exactly: a shorter one ends inside the
+  // chunk, where no end bit is; a longer one ends on a live allocation
+  // (used), inside a quick entry (no end bit), or on a later chunk's end,
+  // which lies past `next`.
   bool head_is_valid() const noexcept {
-    if ((head_.size_code == 0 && head_.next < L) || head_.size_code == kFullMarker) return true;
+    if ((head_.size_code == kListCode && head_.next < L) || head_.size_code == kFullMarker)
+      return true;
     misuse(Misuse::corrupt_free_list, "free list corrupt: bad base header", this);
     return false;
   }
   bool chunk_is_valid(std::size_t at, detail::Header h) const noexcept {
     const std::size_t end = at + decode(h.size_code);
-    if (at < L && h.size_code < L && end <= L && (h.next == 0 || (h.next > end && h.next < L)))
-      return true;
+    bool ok =
+        at < L && h.size_code < L && end <= L && (h.next == 0 || (h.next > end && h.next < L));
+    if constexpr (kUsedMap) ok = ok && !used_bit(at) && end_bit(end - 1) && !used_bit(end - 1);
+    if (ok) return true;
     misuse(Misuse::corrupt_free_list, "free list corrupt: chunk header breaks an invariant",
            at < L ? block_address(at) : this);
     return false;
@@ -1259,7 +1540,8 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // Diagnostics and checked walks follow a corrupt list wherever it points,
   // maybe into poisoned memory: that must be reported as a broken invariant
   // or as misuse, not as an ASan error in the allocator itself.
-  __attribute__((no_sanitize("address"))) detail::Header load(std::size_t index) const noexcept {
+  __attribute__((no_sanitize("address"))) detail::Header load_raw(
+      std::size_t index) const noexcept {
     unsigned char raw[sizeof(detail::Header)];
     const unsigned char* src = base() + index * B;
     for (std::size_t i = 0; i < sizeof raw; ++i) raw[i] = src[i];
@@ -1268,7 +1550,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     return h;
   }
 #else
-  detail::Header load(std::size_t index) const noexcept {
+  detail::Header load_raw(std::size_t index) const noexcept {
     detail::Header h;
     std::memcpy(&h, base() + index * B, sizeof h);
     return h;
@@ -1276,7 +1558,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
 #endif
   // Writes the header of a free chunk; under ASan a chunk's header is the only
   // part of it that is not poisoned.
-  void store(std::size_t index, detail::Header h) noexcept {
+  void store_raw(std::size_t index, detail::Header h) noexcept {
     detail::unpoison(base() + index * B, sizeof h);
 #if defined(__GNUC__) && !defined(__clang__)
     // GCC 12 takes the union's initialised member (block 0's header) for the
@@ -1291,12 +1573,73 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
 #endif
   }
   void set_next(Link link, std::size_t next) noexcept {
-    const auto n = static_cast<std::uint16_t>(next);
+    auto n = static_cast<std::uint16_t>(next);
     if (link == kHeadLink) {
       head_.next = n;
     } else {
+      if constexpr (Policy::checks)
+        n = static_cast<std::uint16_t>(n ^ header_mask(kChunkSalt).next);
       std::memcpy(base() + link * B, &n, sizeof n);  // `next` is the header's first field
     }
+  }
+
+  // load() and load_entry() are for the operations, which arm the arena
+  // first; view() and view_entry() for the diagnostics, which may look at an
+  // unarmed one.
+  detail::Header load(std::size_t index) const noexcept {
+    return coded(load_raw(index), kChunkSalt);
+  }
+  detail::Header view(std::size_t index) const noexcept {
+    return armed() ? load(index) : load_raw(index);
+  }
+  bool armed() const noexcept {
+    return !Policy::checks || head_.size_code != kUnarmed;
+  }
+  void store(std::size_t index, detail::Header h) noexcept {
+    store_raw(index, coded(h, kChunkSalt));
+  }
+
+  // Checking policies keep every header inside the blocks (free chunks' and
+  // quick entries') XORed with a mask made from the arena's address and the
+  // kind of header, the way mimalloc's secure mode encodes its free-list
+  // pointers: a use-after-free write of plain values decodes to garbage that
+  // the checks on the walk, pop or flush report. The mask of the size half
+  // always lies in a range no valid header uses (size codes >= L, quick
+  // counts >= 2^15), so all-zero bytes never decode to a valid header, and
+  // any value below kChunkSpread (resp. 2^15) written into a size half is
+  // caught for certain. Unarmed (the zero state, I11) block 0's header is
+  // plain, so an all-zero arena is still valid: the diagnostics read it as
+  // such (view()), and the first operation re-stores it under the mask
+  // (arm()) before anything else reads a header.
+  // One mask per arena and kind, not per block: a walk then pays two XORs
+  // per header (small-objects loop, HardenedFirstFit: 371 instructions per
+  // operation, 425 with a multiply-mixed mask per block index). The address
+  // is not secret from the program, so this finds mistakes, not an attacker
+  // who reads the arena's address.
+  static constexpr std::uint32_t kChunkSalt = 0;
+  static constexpr std::uint32_t kQuickSalt = 0x5BD1E995U;
+  static constexpr std::uint32_t kChunkSpread =
+      static_cast<std::uint32_t>(std::bit_floor(std::size_t{65536} - L));
+  static constexpr std::uint32_t kQuickSpread = std::uint32_t{1} << 15;
+  static_assert(L <= 65536 - kChunkSpread && Policy::quick_lists < 65536 - kQuickSpread);
+  detail::Header header_mask(std::uint32_t salt) const noexcept {
+    const auto m = static_cast<std::uint32_t>(
+                       (static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(this)) *
+                        0x9E3779B97F4A7C15U) >>
+                       32) ^
+                   salt;
+    const std::uint32_t spread = salt == kChunkSalt ? kChunkSpread : kQuickSpread;
+    return detail::Header{static_cast<std::uint16_t>(m),
+                          static_cast<std::uint16_t>((m >> 16) | (0xFFFFU & ~(spread - 1)))};
+  }
+  detail::Header coded(detail::Header h, std::uint32_t salt) const noexcept {
+    if constexpr (Policy::checks) {
+      const detail::Header m = header_mask(salt);
+      h.next = static_cast<std::uint16_t>(h.next ^ m.next);
+      h.size_code = static_cast<std::uint16_t>(h.size_code ^ m.size_code);
+    }
+    (void)salt;
+    return h;
   }
 
   // Carves [start, start + count) out of the chunk [at, end), which `link`
@@ -1344,6 +1687,10 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       set_next(link, after);
     }
     if (delta != 0) chunks_changed(delta);
+    // I10: the taken range ends an allocation, and a prefix left free ends
+    // a chunk; the suffix keeps the chunk's old end bit.
+    if (start > at) set_end(start - 1);
+    set_end(start + count - 1);
     void* p = base() + start * B;
     detail::unpoison(p, count * B);
     return p;
@@ -1363,8 +1710,9 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     detail::assume(at < L);
     if (store_full()) {
       detail::poison(base() + at * B, count * B);
-      head_ = detail::Header{static_cast<std::uint16_t>(at), 0};
+      head_ = detail::Header{static_cast<std::uint16_t>(at), kListCode};
       store(at, detail::Header{0, encode(count)});
+      set_end(at + count - 1);
       chunks_changed(1);
       return true;
     }
@@ -1417,6 +1765,9 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     if (has_next && at + count == next) {  // merge with the chunk after
       detail::assume(next < L);
       const detail::Header h = load(next);
+      if constexpr (Policy::checks) {
+        if (!chunk_is_valid(next, h)) return false;
+      }
       len += decode(h.size_code);
       successor = h.next;
       merged_next = true;
@@ -1425,7 +1776,15 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     // chunk body; store() below unpoisons the one header that survives.
     detail::poison(base() + at * B, count * B);
     if (merged_next) detail::poison(base() + next * B, sizeof(detail::Header));
+    // I10: the chunk now ends where the freed range does unless it swallowed
+    // the next chunk (whose end bit stays); a chunk before it no longer ends.
+    if (merged_next) {
+      clear_end(at + count - 1);
+    } else {
+      set_end(at + count - 1);
+    }
     if (prev != kHeadLink && prev_end == at) {  // merge into the chunk before
+      clear_end(at - 1);
       store(prev,
             detail::Header{static_cast<std::uint16_t>(successor), encode(prev_end - prev + len)});
       if constexpr (indexed) {
@@ -1462,10 +1821,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     if constexpr (Policy::checks) {
       if (alloc == kBadIndex || !head_is_valid()) return kBadIndex;
     }
-    if constexpr (kUsedMap) {
-      if (!all_used(alloc, old_count))
-        return misuse(Misuse::double_free, "grow of a freed allocation", block_address(alloc));
-    }
+    // With Hardened, live_index() proved the allocation live.
     const std::size_t at = alloc + old_count;
     if (store_full() || at >= L) return 0;
     // With the used bits a freed allocation was ruled out above, so the
@@ -1484,6 +1840,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
           take(link_before(at), at, h.next, at, got, at + len);
           count_taken(got);
           mark_used(at, got, true);
+          clear_end(at - 1);  // the allocation no longer ends there
           return got;
         }
       }
@@ -1511,6 +1868,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     take(link, at, h.next, at, got, at + len);
     count_taken(got);
     mark_used(at, got, true);
+    clear_end(at - 1);  // the allocation no longer ends there
     return got;
   }
 

@@ -15,8 +15,10 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <new>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -94,6 +96,9 @@ class ByteSource {
 struct MisuseLog {
   static inline thread_local std::size_t reports = 0;
   static inline thread_local stalloc::Misuse last = stalloc::Misuse::double_free;
+  // Misuse provoked and reported as predicted, by kind: lets a test check
+  // that its run reached every kind.
+  static inline thread_local std::size_t provoked[8] = {};
   static void record(const stalloc::MisuseReport& r) noexcept {
     ++reports;
     last = r.kind;
@@ -621,44 +626,239 @@ class Differential {
   }
 
   // Checking policies only: a misuse the model can predict, which must be
-  // reported exactly once and change nothing.
+  // reported exactly once and change nothing. What each policy can see:
+  //   Hardened (bitmaps of used blocks and allocation ends): a pointer whose
+  //     block is free (double free), inside a live allocation (interior
+  //     pointer), or at a live allocation's start with another size (wrong
+  //     size); only the exact range of a live allocation passes, which is
+  //     a legal call, so it is never provoked;
+  //   HardenedFirstFit (no bitmaps): a range that overlaps a free block
+  //     (double free); anything else is undetectable there and skipped.
+  // Both: foreign and misaligned pointers, ranges past the end, size 0 for a
+  // pointer into the arena.
+  static constexpr bool kBoundaries = Policy::checks && Policy::quick_lists > 0;
+
+  // The report a call naming blocks [at, at + count) as a live allocation
+  // must give; nullopt when it passes (legal, or undetectable).
+  std::optional<stalloc::Misuse> predict_misuse(std::size_t at, std::size_t count) const {
+    using stalloc::Misuse;
+    if (count == 0 || count > L - at) return Misuse::bad_size;
+    if constexpr (kBoundaries) {
+      if (model_.any_free_in(at, 1)) return Misuse::double_free;
+      for (const Live& a : live_) {
+        const std::size_t first = index_of(a.p);
+        const std::size_t n = blocks_for(a.size);
+        if (at < first || at >= first + n) continue;
+        if (at != first) return Misuse::interior_pointer;
+        if (count != n) return Misuse::wrong_size;
+        return std::nullopt;
+      }
+      return Misuse::double_free;  // unreachable: a used block is in some live allocation
+    } else {
+      if (model_.any_free_in(at, count)) return Misuse::double_free;
+      return std::nullopt;
+    }
+  }
+
+  // Calls one of the APIs that take an existing allocation, claiming that
+  // [p, p + count blocks) is one. Returns "" if the call's result is what a
+  // reported misuse must give (nothing freed, nullptr, false, old count).
+  template <class In>
+  std::string call_with_claim(In& in, unsigned char* p, std::size_t count) {
+    switch (in.next(6)) {
+      case 0:
+        arena_->deallocate_blocks(p, count);
+        return {};
+      case 1:
+        arena_->deallocate(p, count * B - in.next(B), B);
+        return {};
+      case 2:
+        if (arena_->grow_in_place(p, count, count + 1 + in.next(3)))
+          return failure("grow_in_place succeeded after misuse");
+        return {};
+      case 3:
+        if (arena_->grow_up_to(p, count, count + 1 + in.next(3)) != count)
+          return failure("grow_up_to changed the count after misuse");
+        return {};
+      case 4:
+        if (arena_->shrink(p, count * B, in.next(count * B + 1), B) != nullptr)
+          return failure("shrink returned a pointer after misuse");
+        return {};
+      default:
+        if (arena_->grow(p, count * B, std::min(count * B + in.next(2 * B), kCapacity), B) !=
+            nullptr)
+          return failure("grow returned a pointer after misuse");
+        return {};
+    }
+  }
+
   template <class In>
   std::string op_misuse(In& in) {
     op_name_ = "misuse";
+    using stalloc::Misuse;
     const std::size_t before = MisuseLog::reports;
-    const std::uint64_t kind = in.next(4);
-    stalloc::Misuse expected = stalloc::Misuse::double_free;
-    if (kind == 0 && !freed_.empty()) {
-      // Free again something freed earlier: detectable exactly when part of
-      // its range is free now (else its blocks belong to someone else, and
-      // the call would be a legal-looking free of their memory: skipped).
-      const Live a = freed_[in.next(freed_.size())];
-      const std::size_t first = index_of(a.p);
-      if (!model_.any_free_in(first, blocks_for(a.size))) return {};
-      if (a.byte_api) {
-        arena_->deallocate(a.p, a.size, a.align);
-      } else {
-        arena_->deallocate_blocks(a.p, a.size / B);
+    std::optional<Misuse> expected;
+    std::string error;
+    switch (in.next(8)) {
+      case 0: {
+        // Free or resize again something freed earlier. Its blocks may have
+        // been handed out again since: Hardened then sees an interior
+        // pointer or a wrong size, unless the very same range is live again
+        // (a legal-looking call on someone else's memory: skipped).
+        if (freed_.empty()) return {};
+        const Live a = freed_[in.next(freed_.size())];
+        expected = predict_misuse(index_of(a.p), blocks_for(a.size));
+        if (!expected) return {};
+        error = call_with_claim(in, a.p, blocks_for(a.size));
+        break;
       }
-    } else if (kind == 1) {
-      int outside = 0;
-      arena_->deallocate(&outside, sizeof outside, alignof(int));
-      expected = stalloc::Misuse::foreign_pointer;
-    } else if (kind == 2 && !live_.empty()) {
-      const Live& a = live_[in.next(live_.size())];
-      arena_->deallocate_blocks(a.p + 1 + in.next(B - 1), 1);
-      expected = stalloc::Misuse::misaligned_pointer;
-    } else if (kind == 3 && !live_.empty()) {
-      const Live& a = live_[in.next(live_.size())];
-      arena_->deallocate_blocks(a.p, L - index_of(a.p) + 1 + in.next(4));
-      expected = stalloc::Misuse::bad_size;
-    } else {
+      case 1: {
+        int outside = 0;
+        arena_->deallocate(&outside, sizeof outside, alignof(int));
+        expected = Misuse::foreign_pointer;
+        break;
+      }
+      case 2: {
+        if (live_.empty()) return {};
+        const Live& a = live_[in.next(live_.size())];
+        arena_->deallocate_blocks(a.p + 1 + in.next(B - 1), 1);
+        expected = Misuse::misaligned_pointer;
+        break;
+      }
+      case 3: {
+        if (live_.empty()) return {};
+        const Live& a = live_[in.next(live_.size())];
+        arena_->deallocate_blocks(a.p, L - index_of(a.p) + 1 + in.next(4));
+        expected = Misuse::bad_size;
+        break;
+      }
+      case 4:
+      case 5: {
+        // A pointer into a live allocation (case 4: at or after its start),
+        // with a size that is not its own (case 5: from its start).
+        if (live_.empty()) return {};
+        const Live& a = live_[in.next(live_.size())];
+        const std::size_t n = blocks_for(a.size);
+        const std::size_t skip = in.next(2) == 0 ? in.next(n) : 0;
+        const std::size_t at = index_of(a.p) + skip;
+        const std::size_t room = L - at;
+        std::size_t count =
+            in.next(2) == 0 ? 1 + in.next(room) : 1 + in.next(std::min(room, n + 2));
+        if (skip == 0 && count == n) count = count < room ? count + 1 : count - 1;
+        if (count == 0) return {};
+        expected = predict_misuse(at, count);
+        if (!expected) return {};
+        error = call_with_claim(in, a.p + skip * B, count);
+        break;
+      }
+      case 6: {
+        // Size 0 for a real allocation (allocate(0) gives a power of two).
+        if (live_.empty()) return {};
+        const Live& a = live_[in.next(live_.size())];
+        if (std::has_single_bit(reinterpret_cast<std::uintptr_t>(a.p))) return {};
+        expected = Misuse::wrong_size;
+        switch (in.next(3)) {
+          case 0:
+            arena_->deallocate(a.p, 0, a.align);
+            break;
+          case 1:
+            if (arena_->grow(a.p, 0, 1 + in.next(B), B) != nullptr)
+              error = failure("grow from size 0 of a real allocation returned a pointer");
+            break;
+          default:
+            if (arena_->shrink(a.p, 0, 0, B) != nullptr)
+              error = failure("shrink of size 0 of a real allocation returned a pointer");
+            break;
+        }
+        break;
+      }
+      default:
+        if constexpr (kBoundaries) {
+          std::string e = op_corrupt_header(in, expected);
+          if (!e.empty() || !expected) return e;
+          break;
+        }
+        return {};
+    }
+    if (!error.empty()) return error;
+    if (MisuseLog::reports != before + 1) return failure("misuse not reported exactly once");
+    if (MisuseLog::last != *expected) {
+      std::ostringstream os;
+      os << "misuse reported as " << static_cast<int>(MisuseLog::last) << ", expected "
+         << static_cast<int>(*expected);
+      return failure(os.str());
+    }
+    MisuseLog::reports = before;  // expected: not an error for step()
+    ++MisuseLog::provoked[static_cast<std::size_t>(*expected)];
+    return {};
+  }
+
+  // Hardened only: a use-after-free write into a free chunk's or a quick
+  // entry's header, then the call that must meet it, then the header put
+  // back. Only writes the checks catch for certain are provoked: the size
+  // half changed (to zero, to another length, to a random value), or the
+  // whole header zeroed; a changed `next` alone is caught only sometimes.
+  template <class In>
+  std::string op_corrupt_header(In& in, std::optional<stalloc::Misuse>& expected) {
+    auto* base = static_cast<unsigned char*>(const_cast<void*>(arena_->block_address(0)));
+    if (in.next(2) == 0) {
+      // The top entry of a quick list, popped by the next request of its size.
+      const auto& quick = model_.quick_lists();
+      const std::size_t k = 1 + in.next(quick.size());
+      if (quick[k - 1].empty()) return {};
+      unsigned char* header = base + quick[k - 1].back() * B;
+      unsigned char saved[4];
+      std::memcpy(saved, header, 4);
+      corrupt_size_half(in, header, static_cast<std::uint16_t>(k));
+      if (std::memcmp(saved, header, 4) == 0) return {};
+      expected = stalloc::Misuse::corrupt_free_list;
+      void* p = arena_->allocate_blocks(k, 1);
+      std::memcpy(header, saved, 4);
+      if (p != nullptr) return failure("a corrupt quick entry was handed out");
       return {};
     }
-    if (MisuseLog::reports != before + 1) return failure("misuse not reported exactly once");
-    if (MisuseLog::last != expected) return failure("misuse reported as the wrong kind");
-    MisuseLog::reports = before;  // expected: not an error for step()
+    // A free chunk right after a live allocation, met by growing that one.
+    if (live_.empty()) return {};
+    const Live& a = live_[in.next(live_.size())];
+    const std::size_t n = blocks_for(a.size);
+    const std::size_t at = index_of(a.p) + n;
+    const std::size_t len = model_.free_run_at(at);
+    if (len == 0) return {};
+    unsigned char* header = base + at * B;
+    unsigned char saved[4];
+    std::memcpy(saved, header, 4);
+    corrupt_size_half(in, header, static_cast<std::uint16_t>(L - len));
+    if (std::memcmp(saved, header, 4) == 0) return {};
+    expected = stalloc::Misuse::corrupt_free_list;
+    const bool grew = arena_->grow_in_place(a.p, n, n + 1);
+    std::memcpy(header, saved, 4);
+    if (grew) return failure("grew into a corrupt free chunk");
     return {};
+  }
+  // Changes the size half (bytes 2..3) of an encoded header whose plain
+  // value is `plain`: zeroes the header, or stores a random value, or turns
+  // it into another plain value (XOR of the stored half with the difference
+  // leaves the mask in place), e.g. a chunk lengthened by a few blocks.
+  template <class In>
+  static void corrupt_size_half(In& in, unsigned char* header, std::uint16_t plain) {
+    std::uint16_t half;
+    std::memcpy(&half, header + 2, 2);
+    switch (in.next(3)) {
+      case 0:
+        std::memset(header, 0, 4);
+        return;
+      case 1:
+        half = static_cast<std::uint16_t>(in.next(65536));
+        break;
+      default: {
+        // A size code 1..4 lower (a longer chunk) or higher, or a count off by one.
+        const auto other = static_cast<std::uint16_t>(plain + (in.next(2) == 0 ? -1 : 1) *
+                                                                  static_cast<int>(1 + in.next(4)));
+        half = static_cast<std::uint16_t>(half ^ plain ^ other);
+        break;
+      }
+    }
+    std::memcpy(header + 2, &half, 2);
   }
 
   std::string op_clear() {

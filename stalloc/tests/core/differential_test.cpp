@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "differential_driver.hpp"
 #include "stalloc/indexed.hpp"
@@ -34,6 +35,7 @@ void run_differential(std::uint64_t default_ops) {
   const std::uint64_t seed = env_or("STALLOC_DIFF_SEED", 20261125);
   const std::uint64_t ops = env_or("STALLOC_DIFF_OPS", default_ops);
   constexpr std::size_t kPhases = 4;
+  for (auto& n : stalloc_test::MisuseLog::provoked) n = 0;
   for (std::size_t shift = 0; shift < kPhases; ++shift) {
     stalloc_test::Prng rng(seed * 1000003 + L * 31 + B + shift);
     stalloc_test::Differential<L, B, Policy> diff(shift * 3);
@@ -44,6 +46,21 @@ void run_differential(std::uint64_t default_ops) {
     }
     const std::string error = diff.free_all(rng);
     ASSERT_TRUE(error.empty()) << "Stalloc<" << L << ", " << B << "> free_all: " << error;
+  }
+  if constexpr (Policy::checks) {
+    // Each kind the policy can detect was provoked (and predicted) at least
+    // once: Hardened sees allocation boundaries and list corruption, while
+    // HardenedFirstFit's misuse tests reach only overlaps with free blocks.
+    using stalloc::Misuse;
+    std::vector<Misuse> kinds = {Misuse::double_free, Misuse::foreign_pointer,
+                                 Misuse::misaligned_pointer, Misuse::bad_size, Misuse::wrong_size};
+    if (Policy::quick_lists > 0 && L > 1) {
+      kinds.push_back(Misuse::interior_pointer);
+      kinds.push_back(Misuse::corrupt_free_list);
+    }
+    for (Misuse k : kinds)
+      EXPECT_GT(stalloc_test::MisuseLog::provoked[static_cast<std::size_t>(k)], 0U)
+          << "Stalloc<" << L << ", " << B << ">: no misuse of kind " << stalloc::to_string(k);
   }
 }
 

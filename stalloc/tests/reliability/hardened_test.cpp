@@ -204,15 +204,15 @@ static_assert(!stalloc::Stalloc<8, 4>::policy::checks);
 static_assert(stalloc::HardenedStalloc<8, 4>::policy::checks);
 static_assert(sizeof(HardenedStalloc<100, 4>) ==
               sizeof(stalloc::Stalloc<100, 4, stalloc::FirstFit>));
-// The default hardened arena adds one mark bit per block (8 * ceil(L / 64)
-// bytes, 8-aligned) to QuickFit's footprint.
+// The default hardened arena adds two bits per block, the used and the end
+// bitmaps (16 * ceil(L / 64) bytes, 8-aligned), to QuickFit's footprint.
 constexpr std::size_t round_up(std::size_t n, std::size_t to) {
   return (n + to - 1) / to * to;
 }
 template <std::size_t L, std::size_t B>
 constexpr std::size_t hardened_quick_size() {
   const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 5;
-  const std::size_t marks = 8 * ((L + 63) / 64);
+  const std::size_t marks = 16 * ((L + 63) / 64);
   return round_up(round_up(round_up(L * B + 4, 8) + index, 8) + marks + 2 * 16 + 2, B > 8 ? B : 8);
 }
 static_assert(sizeof(HardenedQuick<100, 4>) == hardened_quick_size<100, 4>());
@@ -228,8 +228,8 @@ TEST_F(Hardened, QuickFitDoubleFreeOfAWaitingAllocationIsDetected) {
   // Overlapping it from the side, and from inside.
   auto* a1 = static_cast<unsigned char*>(a) + 8;
   expect_reported(heap, Misuse::double_free, [&] { heap.deallocate_blocks(a1, 1); });
-  expect_reported(heap, Misuse::double_free, [&] { heap.deallocate_blocks(b, 20); });
-  // A large free that covers it goes to the free list, and is caught there.
+  // b is live: a size that covers its end and the waiting entry is too large.
+  expect_reported(heap, Misuse::wrong_size, [&] { heap.deallocate_blocks(b, 20); });
   expect_reported(heap, Misuse::double_free, [&] { heap.deallocate_blocks(a, 30); });
   expect_reported(heap, Misuse::double_free, [&] { EXPECT_FALSE(heap.grow_in_place(a, 2, 3)); });
   heap.deallocate_blocks(b, 3);
@@ -252,15 +252,16 @@ TEST_F(Hardened, QuickFitCorruptEntryIsDetectedOnPopAndFlush) {
   void* a = heap.allocate_blocks(2, 1);
   heap.deallocate_blocks(a, 2);
   auto* header = static_cast<std::uint16_t*>(a);
+  const std::uint16_t saved[2] = {header[0], header[1]};
   header[1] = 0;  // the entry's count, zeroed
   ASSERT_FALSE(heap.check_invariants());
   expect_reported(heap, Misuse::corrupt_free_list,
                   [&] { EXPECT_EQ(heap.allocate_blocks(2, 1), nullptr); });
-  header[1] = 2;
+  header[1] = saved[1];
   header[0] = 500;  // a link out of range
   expect_reported(heap, Misuse::corrupt_free_list,
                   [&] { EXPECT_EQ(heap.allocate_blocks(2, 1), nullptr); });
-  header[0] = 0;
+  header[0] = saved[0];
   EXPECT_TRUE(heap.check_invariants());
   EXPECT_EQ(heap.allocate_blocks(2, 1), a);  // repaired: served again
 }
@@ -278,6 +279,277 @@ TEST_F(Hardened, QuickFitValidUseIsNeverReported) {
     ASSERT_TRUE(valid(heap));
   }
   EXPECT_TRUE(heap.is_empty());
+  EXPECT_EQ(recorded.count, 0);
+}
+
+// ---- allocation boundaries (Hardened: the end bitmap) ----------------------
+
+unsigned char* block(void* p, std::size_t k, std::size_t b) {
+  return static_cast<unsigned char*>(p) + k * b;
+}
+
+TEST_F(Hardened, AnInteriorPointerIsDetectedOnFreeGrowAndShrink) {
+  HardenedQuick<64, 8> heap;
+  void* a = heap.allocate_blocks(4, 1);  // [0, 4)
+  void* b = heap.allocate_blocks(2, 1);  // [4, 6)
+  unsigned char* inside = block(a, 2, 8);
+  // Without boundaries the last call freed [2, 4) of a live allocation.
+  expect_reported(heap, Misuse::interior_pointer, [&] { heap.deallocate_blocks(inside, 2); });
+  EXPECT_EQ(recorded.pointer, inside);
+  expect_reported(heap, Misuse::interior_pointer, [&] { heap.deallocate(inside, 9, 8); });
+  expect_reported(heap, Misuse::interior_pointer,
+                  [&] { EXPECT_FALSE(heap.grow_in_place(inside, 2, 3)); });
+  expect_reported(heap, Misuse::interior_pointer,
+                  [&] { EXPECT_EQ(heap.shrink(inside, 16, 8, 8), nullptr); });
+  expect_reported(heap, Misuse::interior_pointer,
+                  [&] { heap.deallocate_blocks(block(a, 3, 8), 3); });  // into b too
+  heap.deallocate_blocks(a, 4);
+  heap.deallocate_blocks(b, 2);
+  EXPECT_TRUE(heap.is_empty());
+}
+
+TEST_F(Hardened, ASizeTooSmallIsDetected) {
+  HardenedQuick<64, 8> heap;
+  void* a = heap.allocate_blocks(4, 1);
+  void* big = heap.allocate_blocks(30, 1);
+  // Without boundaries: a's tail, or big's last 10 blocks, would leak.
+  expect_reported(heap, Misuse::wrong_size, [&] { heap.deallocate_blocks(a, 2); });
+  expect_reported(heap, Misuse::wrong_size, [&] { heap.deallocate(a, 3 * 8, 8); });
+  expect_reported(heap, Misuse::wrong_size, [&] { heap.deallocate_blocks(big, 20); });
+  expect_reported(heap, Misuse::wrong_size, [&] { heap.shrink_in_place(big, 20, 10); });
+  expect_reported(heap, Misuse::wrong_size, [&] { EXPECT_EQ(heap.grow_up_to(a, 3, 8), 3U); });
+  heap.deallocate_blocks(a, 4);
+  heap.deallocate_blocks(big, 30);
+  EXPECT_TRUE(heap.is_empty());
+}
+
+TEST_F(Hardened, ASizeTooLargeIsDetected) {
+  HardenedQuick<64, 8> heap;
+  void* a = heap.allocate_blocks(2, 1);   // [0, 2)
+  void* b = heap.allocate_blocks(2, 1);   // [2, 4): a's live neighbour
+  void* c = heap.allocate_blocks(20, 1);  // [4, 24)
+  // Without boundaries each call freed b (and c) with a.
+  expect_reported(heap, Misuse::wrong_size, [&] { heap.deallocate_blocks(a, 4); });
+  expect_reported(heap, Misuse::wrong_size, [&] { heap.deallocate(a, 17, 8); });
+  expect_reported(heap, Misuse::wrong_size, [&] { heap.deallocate_blocks(a, 24); });
+  expect_reported(heap, Misuse::wrong_size, [&] { EXPECT_EQ(heap.grow(a, 32, 64, 8), nullptr); });
+  expect_reported(heap, Misuse::wrong_size,
+                  [&] { EXPECT_EQ(heap.shrink(b, 22 * 8, 8, 8), nullptr); });
+  heap.deallocate_blocks(a, 2);
+  heap.deallocate_blocks(b, 2);
+  heap.deallocate_blocks(c, 20);
+  EXPECT_TRUE(heap.is_empty());
+}
+
+// A stale pointer whose blocks were handed out again: caught unless the
+// very same range is live again.
+TEST_F(Hardened, DoubleFreeAfterReuseIsDetectedWhenTheBoundariesDiffer) {
+  HardenedQuick<64, 8> heap;
+  void* x = heap.allocate_blocks(20, 1);  // [0, 20)
+  void* y = heap.allocate_blocks(20, 1);  // [20, 40)
+  heap.deallocate_blocks(x, 20);
+  heap.deallocate_blocks(y, 20);          // all coalesced
+  void* z = heap.allocate_blocks(40, 1);  // [0, 40): x and y again
+  ASSERT_EQ(z, x);
+  expect_reported(heap, Misuse::interior_pointer, [&] { heap.deallocate_blocks(y, 20); });
+  expect_reported(heap, Misuse::wrong_size, [&] { heap.deallocate_blocks(x, 20); });
+  heap.deallocate_blocks(z, 40);
+  void* w = heap.allocate_blocks(20, 1);  // exactly x again: a free of x is legal now
+  ASSERT_EQ(w, x);
+  heap.deallocate_blocks(x, 20);
+  EXPECT_TRUE(heap.is_empty());
+  EXPECT_EQ(recorded.count, 2);
+}
+
+template <class Arena>
+void zero_size_free_of_a_real_allocation(Arena& heap) {
+  void* a = heap.allocate(24, 8);
+  ASSERT_NE(a, nullptr);
+  heap.deallocate(a, 0, 8);  // would leak a
+  EXPECT_EQ(heap.grow(a, 0, 8, 8), nullptr);
+  EXPECT_EQ(heap.shrink(a, 0, 0, 8), nullptr);
+  heap.deallocate(heap.allocate(0, 64), 0, 64);  // the real zero-size pointer: fine
+}
+
+TEST_F(Hardened, SizeZeroForAPointerIntoTheArenaIsDetected) {
+  HardenedQuick<64, 8> quick;
+  zero_size_free_of_a_real_allocation(quick);
+  EXPECT_EQ(recorded.count, 3);
+  EXPECT_EQ(recorded.kind, Misuse::wrong_size);
+  HardenedStalloc<64, 8> first_fit;
+  zero_size_free_of_a_real_allocation(first_fit);
+  EXPECT_EQ(recorded.count, 6);
+  EXPECT_EQ(recorded.kind, Misuse::wrong_size);
+}
+
+// shrink() and grow() of a freed pointer report it and return nullptr, even
+// when the sizes need no change to the list.
+TEST_F(Hardened, ShrinkAndGrowOfAFreedPointerReturnNull) {
+  HardenedQuick<64, 8> quick;
+  void* a = quick.allocate(16, 8);
+  void* keep = quick.allocate(16, 8);
+  quick.deallocate(a, 16, 8);
+  expect_reported(quick, Misuse::double_free,
+                  [&] { EXPECT_EQ(quick.shrink(a, 16, 8, 8), nullptr); });
+  expect_reported(quick, Misuse::double_free,
+                  [&] { EXPECT_EQ(quick.shrink(a, 16, 16, 8), nullptr); });
+  expect_reported(quick, Misuse::double_free,
+                  [&] { EXPECT_EQ(quick.grow(a, 12, 16, 8), nullptr); });
+  HardenedStalloc<64, 8> first_fit;
+  void* f = first_fit.allocate(16, 8);
+  void* g = first_fit.allocate(16, 8);
+  first_fit.deallocate(f, 16, 8);
+  expect_reported(first_fit, Misuse::double_free,
+                  [&] { EXPECT_EQ(first_fit.shrink(f, 16, 16, 8), nullptr); });
+  expect_reported(first_fit, Misuse::double_free,
+                  [&] { EXPECT_EQ(first_fit.shrink(f, 16, 0, 8), nullptr); });
+  expect_reported(first_fit, Misuse::double_free,
+                  [&] { EXPECT_EQ(first_fit.grow(f, 12, 16, 8), nullptr); });
+  (void)keep;
+  (void)g;
+}
+
+// ---- use-after-free writes into free headers (encoded) ---------------------
+
+// Changes a header's size half from plain `from` to plain `to`, whatever mask
+// it is stored under (the XOR of the two leaves the mask in place): a write
+// that happens to lengthen a chunk, as a stray store into freed memory can.
+void rewrite_size_half(const void* header, std::uint16_t from, std::uint16_t to) {
+  auto* h = static_cast<unsigned char*>(const_cast<void*>(header));
+  std::uint16_t half;
+  std::memcpy(&half, h + 2, 2);
+  half = static_cast<std::uint16_t>(half ^ from ^ to);
+  std::memcpy(h + 2, &half, 2);
+}
+
+// All-zero bytes in a freed block 0 once read as "the whole arena is free".
+template <class Arena>
+void zeroed_first_chunk(Arena& heap, Recorded& seen) {
+  void* x = heap.allocate_blocks(20, 1);  // [0, 20)
+  void* y = heap.allocate_blocks(4, 1);   // [20, 24)
+  heap.deallocate_blocks(x, 20);          // chunk [0, 20) (over 16 blocks: not a quick entry)
+  std::memset(x, 0, 4);
+  EXPECT_FALSE(heap.check_invariants());
+  const int before = seen.count;
+  EXPECT_EQ(heap.allocate_blocks(30, 1), nullptr);  // would overlap y
+  EXPECT_EQ(seen.count, before + 1);
+  EXPECT_EQ(seen.kind, Misuse::corrupt_free_list);
+  (void)y;
+}
+
+TEST_F(Hardened, AZeroedFreeChunkHeaderIsDetected) {
+  HardenedQuick<64, 8> quick;
+  zeroed_first_chunk(quick, recorded);
+  HardenedStalloc<64, 8> first_fit;
+  zeroed_first_chunk(first_fit, recorded);
+}
+
+TEST_F(Hardened, ALengthenedFreeChunkIsDetected) {
+  {
+    HardenedQuick<64, 8> heap;
+    void* x = heap.allocate_blocks(20, 1);   // [0, 20)
+    void* y = heap.allocate_blocks(20, 1);   // [20, 40), the live neighbour
+    heap.deallocate_blocks(x, 20);           // chunks [0, 20) -> [40, 64)
+    rewrite_size_half(x, 64 - 20, 64 - 30);  // [0, 30): still before the next chunk
+    ASSERT_FALSE(heap.check_invariants());
+    expect_reported(heap, Misuse::corrupt_free_list,
+                    [&] { EXPECT_EQ(heap.allocate_blocks(25, 1), nullptr); });
+    expect_reported(heap, Misuse::corrupt_free_list, [&] { heap.deallocate_blocks(y, 20); });
+    rewrite_size_half(x, 64 - 30, 64 - 20);
+    EXPECT_TRUE(valid(heap));
+  }
+  {
+    // The last chunk (next = 0): nothing after it to compare with but the bitmaps.
+    HardenedQuick<64, 8> heap;
+    void* x = heap.allocate_blocks(20, 1);  // [0, 20)
+    void* y = heap.allocate_blocks(44, 1);  // [20, 64)
+    heap.deallocate_blocks(x, 20);          // the only chunk: [0, 20)
+    for (const int len : {21, 30, 64}) {
+      const auto code = static_cast<std::uint16_t>(64 - len);
+      rewrite_size_half(x, 64 - 20, code);
+      expect_reported(heap, Misuse::corrupt_free_list,
+                      [&] { EXPECT_EQ(heap.allocate_blocks(20, 1), nullptr); });
+      rewrite_size_half(x, code, 64 - 20);
+    }
+    EXPECT_TRUE(valid(heap));
+    (void)y;
+  }
+}
+
+// Plausible plain values written over a header: a chunk that says it is the
+// last one, a quick entry that says it ends its list. Both once passed every
+// check and silently dropped the rest of their list.
+TEST_F(Hardened, PlainValuesWrittenOverHeadersAreDetected) {
+  HardenedQuick<64, 8> heap;
+  void* x = heap.allocate_blocks(20, 1);  // [0, 20)
+  void* y = heap.allocate_blocks(20, 1);  // [20, 40)
+  heap.deallocate_blocks(x, 20);          // chunks [0, 20) -> [40, 64)
+  unsigned char saved[4];
+  std::memcpy(saved, x, 4);
+  const std::uint16_t last_chunk[2] = {0, 64 - 20};
+  std::memcpy(x, last_chunk, 4);
+  expect_reported(heap, Misuse::corrupt_free_list,
+                  [&] { EXPECT_EQ(heap.allocate_blocks(30, 1), nullptr); });
+  std::memcpy(x, saved, 4);
+  void* a = heap.allocate_blocks(2, 1);
+  void* b = heap.allocate_blocks(2, 1);
+  ASSERT_NE(b, nullptr);
+  heap.deallocate_blocks(a, 2);
+  heap.deallocate_blocks(b, 2);  // list 2: b -> a
+  std::memcpy(saved, b, 4);
+  const std::uint16_t last_entry[2] = {0, 2};
+  std::memcpy(b, last_entry, 4);
+  expect_reported(heap, Misuse::corrupt_free_list,
+                  [&] { EXPECT_EQ(heap.allocate_blocks(2, 1), nullptr); });
+  std::memcpy(b, saved, 4);
+  EXPECT_EQ(heap.allocate_blocks(2, 1), b);
+  EXPECT_EQ(heap.allocate_blocks(2, 1), a);
+  EXPECT_TRUE(valid(heap));
+  (void)y;
+}
+
+// ---- the zero state ---------------------------------------------------------
+
+// All-zero bytes are a valid empty hardened arena, so a static one sits in
+// .bss; its first operation arms it (encodes block 0's header).
+constinit HardenedQuick<1000, 8> static_quick;
+constinit HardenedStalloc<1000, 8> static_first_fit;
+
+template <class Arena>
+void all_zero_until_first_use(Arena& heap) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(&heap);
+  std::size_t nonzero = 0;
+  for (std::size_t i = 0; i < sizeof heap; ++i) nonzero += bytes[i] != 0;
+  EXPECT_EQ(nonzero, 0U);
+  EXPECT_TRUE(heap.is_empty());
+  EXPECT_TRUE(valid(heap));
+  void* p = heap.allocate(8000, 8);
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(heap.is_oom());
+  EXPECT_TRUE(valid(heap));
+  heap.deallocate(p, 8000, 8);
+  EXPECT_TRUE(heap.is_empty());
+  EXPECT_TRUE(valid(heap));
+  // Armed now: a block 0 zeroed by a stray write no longer reads as free.
+  void* q = heap.allocate_blocks(30, 1);
+  void* r = heap.allocate_blocks(1, 1);
+  ASSERT_NE(q, nullptr);
+  heap.deallocate_blocks(q, 30);
+  unsigned char saved[4];
+  std::memcpy(saved, q, 4);
+  std::memset(q, 0, 4);
+  EXPECT_FALSE(heap.check_invariants());
+  std::memcpy(q, saved, 4);
+  EXPECT_TRUE(valid(heap));
+  (void)r;
+  heap.clear();
+  EXPECT_TRUE(valid(heap));
+  EXPECT_TRUE(heap.is_empty());
+}
+
+TEST_F(Hardened, AnAllZeroArenaIsValidAndEmpty) {
+  all_zero_until_first_use(static_quick);
+  all_zero_until_first_use(static_first_fit);
   EXPECT_EQ(recorded.count, 0);
 }
 
