@@ -104,14 +104,31 @@ TEST(ThreadCached, ClearDropsTheCaches) {
   EXPECT_TRUE(arena.check_invariants());
 }
 
+// A thread's number (its shard) is given back when it exits: a thread
+// started for each round gets the same number every time, never the number
+// of a thread that is still alive.
+TEST(ThreadCached, ThreadNumbersAreReusedNotShared) {
+  const unsigned main_number = stalloc::detail::this_thread_number();
+  std::vector<unsigned> numbers;
+  for (int round = 0; round < 8; ++round) {
+    unsigned n = 0;
+    std::thread t([&] { n = stalloc::detail::this_thread_number(); });
+    t.join();
+    numbers.push_back(n);
+  }
+  for (unsigned n : numbers) {
+    EXPECT_NE(n, main_number);
+    EXPECT_EQ(n, numbers.front());
+  }
+}
+
 // A checking arena is never cached: a double free must reach its checks.
 TEST(ThreadCached, HardenedArenasAreNotCached) {
   using Checked = stalloc::ThreadCached<stalloc::HardenedStalloc<64, 8>>;
   static_assert(Checked::cached_blocks == 0);
   static std::atomic<int> reports{0};
-  auto previous = stalloc::set_misuse_handler([](const stalloc::MisuseReport&) noexcept {
-    reports.fetch_add(1);
-  });
+  auto previous = stalloc::set_misuse_handler(
+      [](const stalloc::MisuseReport&) noexcept { reports.fetch_add(1); });
   Checked arena;
   void* p = arena.allocate(8, 8);
   arena.deallocate(p, 8, 8);
