@@ -84,13 +84,14 @@ class SizedStalloc {
   // 1-byte overflow past operator new(5) is caught).
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
     void* p = arena_.allocate(size, align);
-    if (p != nullptr && size != 0) mark_last(arena_.block_index(p) + blocks_for(size) - 1);
+    if (p != nullptr && size != 0)
+      mark_last(arena_.block_index(p) + detail::blocks_for<B>(size) - 1);
     return p;
   }
 
   void deallocate(void* p, std::size_t size, std::size_t align) noexcept {
     if (size == 0) return;
-    const std::size_t last = arena_.block_index(p) + blocks_for(size) - 1;
+    const std::size_t last = arena_.block_index(p) + detail::blocks_for<B>(size) - 1;
     if constexpr (Policy::checks) {
       // The end mark is exactly where the caller's size says: catches a
       // wrong size and most double frees before the arena is touched.
@@ -171,9 +172,6 @@ class SizedStalloc {
  private:
   static constexpr std::size_t kWords = (L + 63) / 64;
 
-  static constexpr std::size_t blocks_for(std::size_t bytes) noexcept {
-    return (bytes + B - 1) / B;
-  }
   bool is_marked(std::size_t i) const noexcept { return (last_block_[i / 64] >> (i % 64)) & 1U; }
   void mark_last(std::size_t i) noexcept { last_block_[i / 64] |= std::uint64_t{1} << (i % 64); }
   void unmark_last(std::size_t i) noexcept {
@@ -234,8 +232,8 @@ class SizedStalloc {
   // After grow/shrink: move the end bit from the old allocation to the new.
   void* remark(void* old_p, std::size_t old_size, void* new_p, std::size_t new_size) noexcept {
     if (new_p == nullptr) return nullptr;  // failed: the old allocation is untouched
-    if (old_size != 0) unmark_last(arena_.block_index(old_p) + blocks_for(old_size) - 1);
-    if (new_size != 0) mark_last(arena_.block_index(new_p) + blocks_for(new_size) - 1);
+    if (old_size != 0) unmark_last(arena_.block_index(old_p) + detail::blocks_for<B>(old_size) - 1);
+    if (new_size != 0) mark_last(arena_.block_index(new_p) + detail::blocks_for<B>(new_size) - 1);
     return new_p;
   }
 
