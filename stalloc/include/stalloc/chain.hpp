@@ -57,7 +57,7 @@ class AllocChain {
     }
   }
 
-  // Frees without knowing the size; only when every link can (global.hpp).
+  // Frees without knowing the size; only when every link can (SizedStalloc, System).
   void deallocate_unsized(void* p, std::size_t align) noexcept requires
       requires(std::remove_reference_t<A>& a, std::remove_reference_t<B>& b, void* q,
                std::size_t n) {

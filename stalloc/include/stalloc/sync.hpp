@@ -12,7 +12,7 @@
 //
 // They are aliases of two generic wrappers, Synchronized<Arena, Lock> and
 // Unsynchronized<Arena>, so any arena with the byte API (including the
-// size-tracking arena of global.hpp) can be wrapped the same way.
+// size-tracking SizedStalloc of sized_stalloc.hpp) can be wrapped the same way.
 //
 // Lock choice (issue 13): stalloc::AdaptiveLock (below: spin ~2.4 us, then
 // sleep on a futex; unlock is a plain store) is the default; no lock won
@@ -419,7 +419,7 @@ class Synchronized {
     std::lock_guard guard(lock_);
     return arena_.reallocate(p, old_size, new_size, align);
   }
-  // Only for size-tracking arenas (global.hpp).
+  // Only for size-tracking arenas (SizedStalloc, sized_stalloc.hpp).
   void deallocate_unsized(void* p, std::size_t align) noexcept requires
       requires(Arena& a, void* q, std::size_t n) {
     a.deallocate_unsized(q, n);
