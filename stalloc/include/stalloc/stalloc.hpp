@@ -463,12 +463,6 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // block and must not be dereferenced. nullptr when the arena cannot serve
   // the request or `align` is not a power of two.
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
-#if defined(STALLOC_TESTING_SLOWDOWN_SPINS) && STALLOC_TESTING_SLOWDOWN_SPINS > 0
-    // A deliberately slowed build, only for proving that the regression
-    // check catches a slowdown (CMake option of the same name; never set in a
-    // normal build). A fixed loop, so callgrind counts it too.
-    for (int spin = 0; spin < STALLOC_TESTING_SLOWDOWN_SPINS; ++spin) asm volatile("");
-#endif
     if constexpr (quick_lists > 0) {
       // The hot path: 1..quick_lists blocks at no more than block alignment,
       // validated with two compares, straight to the quick list. The power-of-
