@@ -60,7 +60,10 @@
 namespace stalloc {
 
 // global_arena_t<T>: the arena type a global allocator declared as T really
-// uses: T with every Stalloc link replaced by a SizedStalloc.
+// uses: T with every Stalloc link replaced by a SizedStalloc. T must be
+// built from Stalloc, SizedStalloc, System, Synchronized, Unsynchronized,
+// SizeLimited and AllocChain (links held by value); anything else fails to
+// compile with the message below. Compile time only.
 template <class T>
 struct global_arena {
   static_assert(sizeof(T) == 0,
@@ -171,14 +174,17 @@ inline void global_delete_unsized(Arena& arena, void* p, std::size_t align) noex
 }  // namespace detail
 }  // namespace stalloc
 
-// Declares the global arena `name` for use in other translation units.
+// Declares `name`, the global arena that STALLOC_GLOBAL_ALLOCATOR(name, T)
+// defines in another translation unit, so that file can call its functions
+// (heap.clear(), heap.is_empty()). T must be spelled as in the definition.
 #define STALLOC_DECLARE_GLOBAL_ALLOCATOR(name, ...) \
   extern ::stalloc::global_arena_t<__VA_ARGS__>& name
 
-// Defines the global arena `name` (a reference to a never-destroyed
-// global_arena_t<...>) and every
-// replaceable operator new / operator delete over it. Use in exactly one
-// translation unit, at namespace scope outside any namespace.
+// Defines the global arena `name` (a reference to a never-destroyed,
+// constant-initialised global_arena_t<T>) and every replaceable operator
+// new / operator delete over it (what they do: the top of this file). Use
+// in exactly one translation unit of the program, at namespace scope
+// outside any namespace. No run-time cost before the first new.
 #define STALLOC_GLOBAL_ALLOCATOR(name, ...)                                                      \
   constinit ::stalloc::detail::Immortal<::stalloc::global_arena_t<__VA_ARGS__>>                  \
       stalloc_global_storage_##name;                                                             \
