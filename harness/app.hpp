@@ -7,7 +7,7 @@
 namespace harness {
 
 // --list: every workload and allocator, with availability.
-int list_catalog(const Config& config);
+int list_catalog();
 
 // The benchmark run: plan the entries, run each in a worker process, write
 // the JSON and print the table. Returns the exit status.

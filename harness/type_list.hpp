@@ -29,13 +29,6 @@ struct TypeList {
     }
     (std::index_sequence_for<Ts...>{});
   }
-
-  // Calls f.template operator()<T>() for each T until it returns true; returns
-  // whether any did.
-  template <class F>
-  static constexpr bool any_of(F&& f) {
-    return (f.template operator()<Ts>() || ...);
-  }
 };
 
 }  // namespace harness

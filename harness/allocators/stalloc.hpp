@@ -12,6 +12,7 @@
 
 #include "allocators/descriptor.hpp"
 #include "allocators/stalloc_arena_probe.hpp"
+#include "allocators/testing_slowdown.hpp"
 
 namespace harness {
 
@@ -25,6 +26,7 @@ class StallocAdapter {
   static constexpr std::size_t arena_footprint = sizeof(Arena);
 
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
+    testing_slowdown();  // nothing unless a slowed test build (testing_slowdown.hpp)
     return arena_.allocate(size, align);
   }
   // A null pointer (a failed request the caller frees anyway) is ignored, as

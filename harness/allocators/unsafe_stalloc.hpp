@@ -10,6 +10,7 @@
 
 #include "allocators/descriptor.hpp"
 #include "allocators/stalloc_arena_probe.hpp"
+#include "allocators/testing_slowdown.hpp"
 
 namespace harness {
 
@@ -25,6 +26,7 @@ class UnsafeStallocAdapter {
   UnsafeStallocAdapter() noexcept { heap_.clear(); }
 
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
+    testing_slowdown();  // nothing unless a slowed test build (testing_slowdown.hpp)
     return heap_.allocate(size, align);
   }
   void deallocate(void* p, std::size_t size, std::size_t align) noexcept {

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <workloads/support/write_all.hpp>
+
 namespace harness {
 namespace {
 
@@ -42,16 +44,10 @@ std::string directory_of(const std::string& path) {
   return path.substr(0, slash == 0 ? 1 : slash);
 }
 
-void write_all(int fd, const std::string& content, const std::string& name) {
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      throw std::runtime_error("cannot write " + name + ": " +
-                               std::strerror(n < 0 ? errno : ENOSPC));
-    done += static_cast<std::size_t>(n);
-  }
+// All of `content`, or an exception naming the file and the reason.
+void write_or_throw(int fd, const std::string& content, const std::string& name) {
+  if (!workloads::support::write_all(fd, content.data(), content.size()))
+    throw std::runtime_error("cannot write " + name + ": " + std::strerror(errno));
 }
 
 void write_atomically(const std::string& path, const std::string& content) {
@@ -61,7 +57,7 @@ void write_atomically(const std::string& path, const std::string& content) {
     throw std::runtime_error("cannot create a file in " + directory_of(path) + ": " +
                              std::strerror(errno));
   try {
-    write_all(fd, content, tmp);
+    write_or_throw(fd, content, tmp);
   } catch (...) {
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -127,7 +123,7 @@ void write_output(const std::string& path, const std::string& content) {
       const int fd = ::open(t.path.c_str(), O_WRONLY | O_CLOEXEC);
       if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
       try {
-        write_all(fd, content, path);
+        write_or_throw(fd, content, path);
       } catch (...) {
         ::close(fd);
         throw;

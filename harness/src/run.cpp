@@ -268,8 +268,7 @@ std::string fmt_number(double v) {
 
 }  // namespace
 
-int list_catalog(const Config& config) {
-  (void)config;
+int list_catalog() {
   std::cout << "Workloads (--workload NAME, NAME:key=value for one sweep point, or all):\n";
   for (const WorkloadEntry& w : workload_catalog()) {
     std::cout << "  " << w.name << std::string(w.name.size() < 20 ? 20 - w.name.size() : 1, ' ')

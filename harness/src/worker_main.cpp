@@ -1,8 +1,7 @@
-#include <unistd.h>
-
-#include <cerrno>
 #include <exception>
 #include <string>
+
+#include <workloads/support/write_all.hpp>
 
 #include "app.hpp"
 #include "external_malloc.hpp"
@@ -10,20 +9,6 @@
 #include "worker.hpp"
 
 namespace harness {
-namespace {
-
-bool write_all(int fd, const std::string& s) {
-  std::size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-}  // namespace
 
 int worker_main(const Config& config) {
   nlohmann::json result;
@@ -54,7 +39,7 @@ int worker_main(const Config& config) {
   }
   // dump() can throw on invalid UTF-8 in a message; replace instead.
   const std::string text = result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (!write_all(kWorkerFd, text)) return 3;
+  if (!workloads::support::write_all(kWorkerFd, text.data(), text.size())) return 3;
   return status;
 }
 

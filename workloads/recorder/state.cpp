@@ -17,18 +17,6 @@ pid_t current_tid() {
   return static_cast<pid_t>(syscall(SYS_gettid));
 }
 
-bool write_all(int fd, const void* data, std::size_t len) {
-  const auto* p = static_cast<const char*>(data);
-  while (len > 0) {
-    const ssize_t k = write(fd, p, len);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) return false;
-    p += k;
-    len -= static_cast<std::size_t>(k);
-  }
-  return true;
-}
-
 void say(const char* message) {
   static const char prefix[] = "stalloc-record: ";
   const int saved = errno;

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "workloads/support/write_all.hpp"
+
 namespace recorder {
 
 inline constexpr std::size_t kPathMax = 4096;
@@ -36,8 +38,9 @@ extern __thread int t_guard __attribute__((tls_model("initial-exec")));
 // The kernel's id of the calling thread (async-signal-safe, no libc cache).
 pid_t current_tid();
 
-// write() until done; false on an error other than EINTR.
-bool write_all(int fd, const void* data, std::size_t len);
+// write() until done; false on an error other than EINTR (the shared,
+// async-signal-safe loop of workloads/support/write_all.hpp).
+using workloads::support::write_all;
 // A message on stderr, prefixed "stalloc-record: ".
 void say(const char* message);
 

@@ -57,15 +57,22 @@ class allocator {
     using other = allocator<U, Arena>;
   };
 
-  // Implicit, so `std::vector<int, stalloc::allocator<int, H>> v(heap);` works.
+  // Refers to `arena`, which must outlive every allocator and container
+  // using it. Implicit, so `std::vector<int, stalloc::allocator<int, H>>
+  // v(heap);` works. O(1).
   constexpr allocator(Arena& arena) noexcept
       : arena_(&arena) {}  // NOLINT(google-explicit-constructor)
 
+  // The rebound copy: the same arena. O(1).
   template <class U>
   constexpr allocator(
       const allocator<U, Arena>& other) noexcept  // NOLINT(google-explicit-constructor)
       : arena_(&other.arena()) {}
 
+  // Returns room for n objects of T (n * sizeof(T) bytes aligned to
+  // alignof(T)) from the arena. Throws std::bad_array_new_length when
+  // n > max_size() and std::bad_alloc when the arena returns nullptr
+  // (abort() without exceptions). Cost: the arena's allocate.
   [[nodiscard]] T* allocate(std::size_t n) {
     if (n > max_size()) {
 #if defined(__cpp_exceptions)
@@ -79,22 +86,30 @@ class allocator {
     return static_cast<T*>(p);
   }
 
+  // Returns p to the arena. p must come from allocate(n) of an allocator
+  // equal to this one, with the same n. Cost: the arena's deallocate.
   void deallocate(T* p, std::size_t n) noexcept {
     arena_->deallocate(p, n * sizeof(T), alignof(T));
   }
 
+  // The largest n whose byte count does not overflow (not what the arena
+  // can hold). O(1).
   [[nodiscard]] constexpr std::size_t max_size() const noexcept {
     return std::numeric_limits<std::size_t>::max() / sizeof(T);
   }
 
+  // The arena this allocator uses. O(1).
   [[nodiscard]] constexpr Arena& arena() const noexcept {
     return *arena_;
   }
 
+  // A copy-constructed container uses the same arena: returns *this. O(1).
   allocator select_on_container_copy_construction() const noexcept {
     return *this;
   }
 
+  // Equal exactly when both use the same arena object (memory from one can
+  // be freed through the other). O(1).
   template <class U>
   friend constexpr bool operator==(const allocator& a, const allocator<U, Arena>& b) noexcept {
     return &a.arena() == &b.arena();

@@ -32,23 +32,31 @@ class AllocChain {
   using first_type = A;
   using second_type = B;
 
-  // Links held by value are built in place (a Stalloc can be neither copied
-  // nor moved).
+  // Links held by value are built in place, empty (a Stalloc can be neither
+  // copied nor moved); constexpr when both links are.
   constexpr AllocChain() noexcept requires std::is_default_constructible_v<A> &&
       std::is_default_constructible_v<B>
   = default;
 
   // Links held by reference (or copyable links such as System or a nested
-  // reference chain).
+  // reference chain): binds or copies a and b. Referenced arenas must
+  // outlive the chain.
   template <class A2, class B2>
   constexpr AllocChain(A2&& a, B2&& b) noexcept
       : first_(std::forward<A2>(a)), second_(std::forward<B2>(b)) {}
 
+  // A's allocate, and B's when A returns nullptr; nullptr when both do.
+  // Same arguments as Stalloc::allocate. Cost: A's allocate, plus B's when
+  // A refuses.
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
     if (void* p = first().allocate(size, align)) return p;
     return second().allocate(size, align);
   }
 
+  // The deallocate of the link that owns p (A if A.owns(p), else B). p and
+  // size must be as that link requires (from this chain, the size it was
+  // made or last resized with). Cost: A's owns (O(1) for an arena), plus
+  // that link's deallocate.
   void deallocate(void* p, std::size_t size, std::size_t align) noexcept {
     if (first().owns(p)) {
       first().deallocate(p, size, align);
@@ -57,7 +65,9 @@ class AllocChain {
     }
   }
 
-  // Frees without knowing the size; only when every link can (global.hpp).
+  // The deallocate_unsized of the link that owns p; only when every link has
+  // one (SizedStalloc, System). p must be live in this chain. Cost: A's
+  // owns, plus that link's deallocate_unsized.
   void deallocate_unsized(void* p, std::size_t align) noexcept requires
       requires(std::remove_reference_t<A>& a, std::remove_reference_t<B>& b, void* q,
                std::size_t n) {
@@ -72,7 +82,12 @@ class AllocChain {
     }
   }
 
-  // Grows in the owning link; when A cannot, moves the data into B.
+  // Grows the allocation at p to new_size bytes in the link that owns it;
+  // when A cannot, moves it into B (allocate in B, copy old_size bytes,
+  // free in A). old_size 0 allocates. Returns the new address, or nullptr
+  // with p untouched. p and old_size must be as for deallocate. Cost: the
+  // owning link's grow, plus on a move B's allocate, the copy and A's
+  // deallocate.
   [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,
                            std::size_t align) noexcept {
     if (old_size == 0) return allocate(new_size, align);
@@ -81,6 +96,10 @@ class AllocChain {
     return move_to_second(p, old_size, new_size, align);
   }
 
+  // Shrinks the allocation at p to new_size bytes in the owning link; when
+  // A must move it (a stricter `align`) and cannot, moves it into B.
+  // Returns the new address, or nullptr with p untouched; old_size 0
+  // returns p. Preconditions and cost as for grow.
   [[nodiscard]] void* shrink(void* p, std::size_t old_size, std::size_t new_size,
                              std::size_t align) noexcept {
     if (old_size == 0) return p;
@@ -90,20 +109,26 @@ class AllocChain {
     return move_to_second(p, old_size, new_size, align);
   }
 
+  // grow or shrink, whichever the sizes call for.
   [[nodiscard]] void* reallocate(void* p, std::size_t old_size, std::size_t new_size,
                                  std::size_t align) noexcept {
     return new_size >= old_size ? grow(p, old_size, new_size, align)
                                 : shrink(p, old_size, new_size, align);
   }
 
+  // Whether a link owns p (true for any p when a link is System). O(1) for
+  // arenas.
   [[nodiscard]] bool owns(const void* p) const noexcept {
     return first().owns(p) || second().owns(p);
   }
 
-  // Full when no link can serve anything.
+  // Whether every link is full (never, with System last). Cost: the links'
+  // is_oom, O(1) each for arenas.
   [[nodiscard]] bool is_oom() noexcept { return first().is_oom() && second().is_oom(); }
 
-  // Only when every link can answer (System cannot).
+  // is_empty: no allocation is live in any link. clear: forgets every
+  // allocation of every link (pointers handed out must not be used again).
+  // Only when every link offers them (System does not). Cost: the links'.
   [[nodiscard]] bool is_empty() noexcept requires
       requires(std::remove_reference_t<A>& a, std::remove_reference_t<B>& b) {
     a.is_empty();
@@ -120,13 +145,15 @@ class AllocChain {
     second().clear();
   }
 
-  // The first broken invariant of any link.
+  // The first broken invariant of A, else of B, else ok. Cost: the links'
+  // check_invariants (a walk of each arena).
   [[nodiscard]] InvariantReport check_invariants() noexcept {
     InvariantReport r = first().check_invariants();
     if (!r) return r;
     return second().check_invariants();
   }
 
+  // The links themselves (for their own functions, e.g. stats()). O(1).
   std::remove_reference_t<A>& first() noexcept { return first_; }
   const std::remove_reference_t<A>& first() const noexcept { return first_; }
   std::remove_reference_t<B>& second() noexcept { return second_; }
@@ -187,9 +214,10 @@ constexpr auto chain_tail(First&& first, Second&& second, Rest&&... rest) noexce
 }
 }  // namespace detail
 
-// chain(a, b, c...): links existing arenas, A first. An lvalue argument is
-// linked by reference (the arena stays where it is and must outlive the
-// chain); an rvalue, such as System{}, is stored by value.
+// chain(a, b, c...): returns a chain over existing arenas, a first. An
+// lvalue argument is linked by reference (the arena stays where it is and
+// must outlive the chain); an rvalue, such as System{}, is stored by value.
+// No run-time cost beyond binding the lvalues and moving the rvalues.
 //   stalloc::Stalloc<128, 4> small;  stalloc::Stalloc<1024, 8> medium;
 //   auto heap = stalloc::chain(small, medium, stalloc::System{});
 template <class First, class Second, class... Rest>

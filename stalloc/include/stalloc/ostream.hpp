@@ -16,6 +16,9 @@
 
 namespace stalloc {
 
+// Writes the line above to os and returns os. Changes nothing in the arena.
+// O(free chunks + quick entries), plus check_invariants() (a walk of the
+// lists; O(L / 64) more with quick lists).
 template <std::size_t L, std::size_t B, class Policy>
 std::ostream& operator<<(std::ostream& os, const Stalloc<L, B, Policy>& arena) {
   os << "Stalloc<" << L << ", " << B << ">: ";

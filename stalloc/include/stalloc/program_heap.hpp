@@ -45,6 +45,9 @@
 
 namespace stalloc {
 
+// Its functions are AllocChain's (chain.hpp), with each arena behind its own
+// lock: an allocate costs two compares per arena it skips by size, then
+// that arena's allocate (or, when it is full, malloc).
 using ProgramHeap =
     Chain<SizeLimited<256, Synchronized<Stalloc<65535, 16, ChainedQuickFit>>>,
           SizeLimited<4096, Synchronized<Stalloc<65535, 256, ChainedQuickFit>>, 257>, System>;

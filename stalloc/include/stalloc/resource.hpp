@@ -20,21 +20,32 @@ namespace stalloc {
 template <class Arena>
 class resource final : public std::pmr::memory_resource {
  public:
+  // Refers to `arena`, which must outlive the resource and everything
+  // allocated through it. Neither copyable nor movable (pmr containers hold
+  // its address). O(1).
   explicit resource(Arena& arena) noexcept : arena_(&arena) {}
   resource(const resource&) = delete;
   resource& operator=(const resource&) = delete;
 
+  // The arena this resource uses. O(1).
   [[nodiscard]] Arena& arena() const noexcept { return *arena_; }
 
  private:
+  // What memory_resource::allocate(bytes, alignment) does: the arena's
+  // allocate, or std::bad_alloc when it returns nullptr. Cost: the arena's
+  // allocate plus one virtual call.
   void* do_allocate(std::size_t bytes, std::size_t alignment) override {
     void* p = arena_->allocate(bytes, alignment);
     if (p == nullptr) throw std::bad_alloc();
     return p;
   }
+  // memory_resource::deallocate: the arena's deallocate. p and bytes must
+  // be as given to allocate. Cost: the arena's deallocate plus one virtual
+  // call.
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override {
     arena_->deallocate(p, bytes, alignment);
   }
+  // memory_resource::is_equal: only the same object. O(1).
   bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
     return this == &other;
   }

@@ -36,32 +36,42 @@ class SizeLimited {
   static constexpr std::size_t max_bytes = MaxBytes;
   static constexpr std::size_t min_bytes = MinBytes;
 
+  // An empty arena; constexpr when the arena's constructor is.
   constexpr SizeLimited() noexcept = default;
   SizeLimited(const SizeLimited&) = delete;
   SizeLimited& operator=(const SizeLimited&) = delete;
 
+  // nullptr, changing nothing, when size is outside [MinBytes, MaxBytes];
+  // else the arena's allocate (its results, its cost; two compares more).
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
     if (size > MaxBytes || size < MinBytes) return nullptr;
     return arena_.allocate(size, align);
   }
+  // The arena's deallocate, for any allocation it made (whatever its size
+  // now). Same preconditions and cost.
   void deallocate(void* p, std::size_t size, std::size_t align) noexcept {
     arena_.deallocate(p, size, align);
   }
-  // Growing past MaxBytes is refused, so a chain moves the data on.
+  // nullptr, changing nothing, when new_size > MaxBytes (so a chain moves
+  // the data on); else the arena's grow (its results, preconditions, cost).
   [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,
                            std::size_t align) noexcept {
     if (new_size > MaxBytes) return nullptr;
     return arena_.grow(p, old_size, new_size, align);
   }
+  // The arena's shrink (no bound applies: the allocation gets smaller).
   [[nodiscard]] void* shrink(void* p, std::size_t old_size, std::size_t new_size,
                              std::size_t align) noexcept {
     return arena_.shrink(p, old_size, new_size, align);
   }
+  // grow or shrink, whichever the sizes call for.
   [[nodiscard]] void* reallocate(void* p, std::size_t old_size, std::size_t new_size,
                                  std::size_t align) noexcept {
     return new_size >= old_size ? grow(p, old_size, new_size, align)
                                 : shrink(p, old_size, new_size, align);
   }
+  // The arena's own, forwarded unchanged (same results, preconditions and
+  // cost); the first two only for size-tracking arenas (SizedStalloc).
   void deallocate_unsized(void* p, std::size_t align) noexcept requires
       requires(Arena& a, void* q, std::size_t n) {
     a.deallocate_unsized(q, n);
@@ -72,13 +82,13 @@ class SizeLimited {
     a.allocation_size(q);
   }
   { return arena_.allocation_size(p); }
-
   [[nodiscard]] bool owns(const void* p) const noexcept { return arena_.owns(p); }
   void clear() noexcept { arena_.clear(); }
   [[nodiscard]] bool is_oom() noexcept { return arena_.is_oom(); }
   [[nodiscard]] bool is_empty() noexcept { return arena_.is_empty(); }
   [[nodiscard]] InvariantReport check_invariants() noexcept { return arena_.check_invariants(); }
 
+  // The arena inside. O(1).
   Arena& arena() noexcept { return arena_; }
   const Arena& arena() const noexcept { return arena_; }
 

@@ -256,6 +256,15 @@ constexpr bool is_power_of_two(std::size_t x) noexcept {
   return x != 0 && (x & (x - 1)) == 0;
 }
 
+// Whole blocks of B bytes that hold `bytes`, without overflowing even for
+// sizes near SIZE_MAX. The one rounding rule: every adaptor that has to
+// find an allocation's last block (SizedStalloc) must round exactly as the
+// arena does.
+template <std::size_t B>
+constexpr std::size_t blocks_for(std::size_t bytes) noexcept {
+  return bytes / B + (bytes % B != 0 ? 1 : 0);
+}
+
 // Tells the optimiser that a precondition holds. Used where the unchecked
 // policies trust their caller (a freed pointer came from this arena):
 // without it GCC 12 follows impossible paths into the chunk index and warns
@@ -458,20 +467,18 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // block and must not be dereferenced. nullptr when the arena cannot serve
   // the request or `align` is not a power of two.
   //   QuickFit: the quick-list pop and the take from the first chunk are
-  //   inlined into the caller; everything else is one call. (Left to the compiler, whether
-  //   allocate() was inlined at all depended on the size of the caller's translation unit: the
-  //   harness's small-objects loop took 42.8 or 52.8 instructions per
-  //   operation for the same code.)
+  //   inlined into the caller; everything else is one call. (Left to the
+  //   compiler, whether allocate() was inlined at all depended on the size of
+  //   the caller's translation unit: the harness's small-objects loop took
+  //   42.8 or 52.8 instructions per operation for the same code.)
   [[nodiscard, gnu::always_inline]] void* allocate(std::size_t size, std::size_t align) noexcept {
-#if defined(STALLOC_TESTING_SLOWDOWN_SPINS) && STALLOC_TESTING_SLOWDOWN_SPINS > 0
-    // A deliberately slowed build, only for proving that the regression
-    // check catches a slowdown (CMake option of the same name; never set in a
-    // normal build). A fixed loop, so callgrind counts it too.
-    for (int spin = 0; spin < STALLOC_TESTING_SLOWDOWN_SPINS; ++spin) asm volatile("");
-#endif
     if constexpr (quick_lists > 0) {
       // The hot path: 1..quick_lists blocks at no more than block alignment,
-      // validated with two compares, straight to the quick list.
+      // validated with two compares, straight to the quick list. The power-of-
+      // two test is spelled out: detail::is_power_of_two's align != 0 is
+      // implied by align - 1 < kInlineAlign, but with it GCC 12 compiles
+      // allocate differently (e.g. Stalloc<1000, 4>: more instructions past
+      // the quick lists).
       if (size - 1 < quick_lists * B && align - 1 < kInlineAlign && (align & (align - 1)) == 0) {
         const std::size_t count = blocks_for_bounded(size);
         if (quick_.heads_[count - 1] != 0) {
@@ -850,9 +857,8 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     return L - static_cast<std::size_t>(code);
   }
 
-  // Rounds up without overflowing, even for sizes near SIZE_MAX.
   static constexpr std::size_t blocks_for(std::size_t bytes) noexcept {
-    return (bytes >> kShift) + ((bytes & (B - 1)) != 0 ? 1 : 0);
+    return detail::blocks_for<B>(bytes);
   }
   // The same for bytes <= SIZE_MAX - B + 1, in two instructions instead of
   // five: the hot paths, whose sizes are known small (stack-order, callgrind:

@@ -15,8 +15,8 @@
 //
 // They are aliases of generic wrappers, ThreadCached<Arena, Lock> (which
 // builds on Synchronized's lock) and Unsynchronized<Arena>, so any arena with
-// the byte API (including the size-tracking arena of global.hpp) can be
-// wrapped the same way.
+// the byte API (including the size-tracking SizedStalloc of sized_stalloc.hpp)
+// can be wrapped the same way.
 //
 // Lock choice (issue 13): stalloc::AdaptiveLock (below: spin ~2.4 us, then
 // sleep on a futex; unlock is a plain store) is the default; no lock won
@@ -240,13 +240,20 @@ class BasicAdaptiveLock {
   BasicAdaptiveLock(const BasicAdaptiveLock&) = delete;
   BasicAdaptiveLock& operator=(const BasicAdaptiveLock&) = delete;
 
+  // Takes the lock, spinning and then sleeping while another thread holds
+  // it. Not recursive: the caller must not hold it. Uncontended: one atomic
+  // exchange.
   void lock() noexcept {
     if (state_.exchange(1, std::memory_order_acquire) != 0) lock_contended();
   }
+  // Takes the lock if it is free; returns whether it did. Never waits. One
+  // load, plus one exchange when free.
   [[nodiscard]] bool try_lock() noexcept {
     return state_.load(std::memory_order_relaxed) == 0 &&
            state_.exchange(1, std::memory_order_acquire) == 0;
   }
+  // Releases the lock, which the caller must hold. One store and one load;
+  // a futex wake-up (system call) only when a waiter may be asleep.
   void unlock() noexcept {
     state_.store(0, std::memory_order_release);
     Fences::light();
@@ -324,14 +331,20 @@ class SpinLock {
   SpinLock(const SpinLock&) = delete;
   SpinLock& operator=(const SpinLock&) = delete;
 
+  // Takes the lock, spinning and then yielding while another thread holds
+  // it. Not recursive: the caller must not hold it. Uncontended: one atomic
+  // exchange.
   void lock() noexcept {
     if (!locked_.exchange(true, std::memory_order_acquire)) return;
     lock_contended();
   }
+  // Takes the lock if it is free; returns whether it did. Never waits. One
+  // load, plus one exchange when free.
   [[nodiscard]] bool try_lock() noexcept {
     return !locked_.load(std::memory_order_relaxed) &&
            !locked_.exchange(true, std::memory_order_acquire);
   }
+  // Releases the lock, which the caller must hold. One store.
   void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
  private:
@@ -365,6 +378,8 @@ class SpinLock {
 template <class Arena, class Lock>
 class [[nodiscard]] LockedArena {
  public:
+  // Takes *lock (none when lock is nullptr) for as long as the guard, or the
+  // guard it is moved into, lives. Cost: the lock's lock().
   LockedArena(Arena& arena, Lock* lock) noexcept : arena_(&arena), lock_(lock) {
     if (lock_ != nullptr) lock_->lock();
   }
@@ -373,10 +388,12 @@ class [[nodiscard]] LockedArena {
   LockedArena(const LockedArena&) = delete;
   LockedArena& operator=(const LockedArena&) = delete;
   LockedArena& operator=(LockedArena&&) = delete;
+  // Releases the lock, unless the guard was moved from.
   ~LockedArena() {
     if (lock_ != nullptr) lock_->unlock();
   }
 
+  // The arena; use it only while the guard lives. O(1).
   Arena& get() const noexcept { return *arena_; }
   Arena& operator*() const noexcept { return *arena_; }
   Arena* operator->() const noexcept { return arena_; }
@@ -394,12 +411,21 @@ class Synchronized {
   using arena_type = Arena;
   using lock_type = Lock;
 
+  // An empty arena and a free lock; constexpr when both are.
   constexpr Synchronized() noexcept = default;
   Synchronized(const Synchronized&) = delete;
   Synchronized& operator=(const Synchronized&) = delete;
 
+  // Takes the lock and returns a guard through which one thread makes
+  // several calls on the arena; the lock is held until the guard is gone,
+  // so the caller must not call this object's other functions meanwhile
+  // (the lock is not recursive). Cost: one lock().
   [[nodiscard]] LockedArena<Arena, Lock> acquire_locked() noexcept { return {arena_, &lock_}; }
 
+  // Each function below takes the lock, calls the arena's function of the
+  // same name, and releases it: same arguments, results, preconditions and
+  // cost as the arena's (Stalloc's byte API, stalloc.hpp), plus the lock's
+  // (uncontended, one atomic exchange and one store).
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
     std::lock_guard guard(lock_);
     return arena_.allocate(size, align);
@@ -423,7 +449,8 @@ class Synchronized {
     std::lock_guard guard(lock_);
     return arena_.reallocate(p, old_size, new_size, align);
   }
-  // Only for size-tracking arenas (global.hpp).
+  // deallocate_unsized and allocation_size only for size-tracking arenas
+  // (SizedStalloc, sized_stalloc.hpp).
   void deallocate_unsized(void* p, std::size_t align) noexcept requires
       requires(Arena& a, void* q, std::size_t n) {
     a.deallocate_unsized(q, n);
@@ -441,6 +468,7 @@ class Synchronized {
     return arena_.allocation_size(p);
   }
 
+  // Without the lock: the arena's address range never changes. O(1).
   [[nodiscard]] bool owns(const void* p) const noexcept { return arena_.owns(p); }
 
   void clear() noexcept {
@@ -477,14 +505,20 @@ class Unsynchronized {
  public:
   using arena_type = Arena;
 
+  // An empty arena; constexpr when the arena's constructor is.
   constexpr Unsynchronized() noexcept = default;
   Unsynchronized(const Unsynchronized&) = delete;
   Unsynchronized& operator=(const Unsynchronized&) = delete;
 
-  // Same shape as Synchronized's guard, holding no lock.
+  // A guard of the same shape as Synchronized's, holding no lock, so code
+  // can be written once for both. O(1).
   [[nodiscard]] LockedArena<Arena, SpinLock> acquire_locked() noexcept { return {arena_, nullptr}; }
+  // The arena itself. O(1).
   [[nodiscard]] Arena& get() noexcept { return arena_; }
 
+  // Each function below calls the arena's function of the same name: same
+  // arguments, results, preconditions and cost (Stalloc's byte API,
+  // stalloc.hpp). Every call must come from one thread at a time.
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
     return arena_.allocate(size, align);
   }

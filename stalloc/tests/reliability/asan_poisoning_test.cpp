@@ -8,6 +8,8 @@
 #include <memory>
 #include <new>
 
+#include "stalloc/global.hpp"
+#include "stalloc/program_heap.hpp"
 #include "test_support.hpp"
 
 #if defined(STALLOC_ASAN_POISONING)
@@ -131,6 +133,33 @@ TEST(AsanPoisoning, BlockApiHandsOutWholeBlocks) {
   EXPECT_FALSE(poisoned(bytes(p) + 95));
   heap.shrink_in_place(p, 3, 1);
   EXPECT_TRUE(poisoned(bytes(p) + 40));
+}
+
+// The arena of the global replacement (SizedStalloc) allocates through the
+// byte API, so operator new(5) leaves the rest of its block poisoned like
+// Stalloc::allocate(5, ...) does: a 1-byte overflow is reported. (Through
+// the block API the whole block would be addressable and it would not be.)
+TEST(AsanPoisoning, SizedStallocPoisonsTheSlackAfterFiveBytes) {
+  auto heap = std::make_unique<stalloc::SizedStalloc<64, 16>>();
+  void* p = heap->allocate(5, stalloc::detail::natural_alignment(5));
+  ASSERT_NE(p, nullptr);
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(poisoned(bytes(p) + i)) << i;
+  for (int i = 5; i < 16; ++i) EXPECT_TRUE(poisoned(bytes(p) + i)) << "slack " << i;
+  heap->deallocate_unsized(p, stalloc::detail::kDefaultNewAlign);
+  EXPECT_TRUE(poisoned(bytes(p) + 4)) << "freed";
+}
+
+// The same through the path operator new takes (global_new with the natural
+// alignment), on the recommended whole-program heap's arena type:
+// SizeLimited -> Synchronized -> SizedStalloc<65535, 16, ChainedQuickFit>.
+// The real operator new is tested in global_new_asan_program.cpp.
+TEST(AsanPoisoning, GlobalArenaPoisonsTheSlackAfterNewFive) {
+  auto heap = std::make_unique<stalloc::global_arena_t<stalloc::ProgramHeap>>();
+  void* p = stalloc::detail::global_new(*heap, 5, stalloc::detail::natural_alignment(5));
+  ASSERT_TRUE(heap->first().owns(p)) << "served by the first arena, not malloc";
+  EXPECT_FALSE(poisoned(bytes(p) + 4));
+  EXPECT_TRUE(poisoned(bytes(p) + 5)) << "the byte after the 5";
+  stalloc::detail::global_delete_unsized(*heap, p, stalloc::detail::kDefaultNewAlign);
 }
 
 TEST(AsanPoisoning, TheArenasMemoryIsCleanAfterItsDestructor) {
