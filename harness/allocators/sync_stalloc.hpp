@@ -1,7 +1,6 @@
 // `sync-stalloc`: stalloc::SyncStalloc<L,B>, a static (global-style) arena
-// behind the library's AdaptiveLock (spin, then futex sleep), with per-thread
-// caches of freed small allocations in front of it (thread_cached.hpp),
-// shared by every thread of the workload.
+// behind the library's AdaptiveLock (spin, then futex sleep), shared by every
+// thread of the workload.
 #pragma once
 
 #include <cstddef>
@@ -55,9 +54,8 @@ class SyncStallocAdapter {
 struct SyncStallocAllocator {
   static constexpr std::string_view name = "sync-stalloc";
   static constexpr std::string_view description =
-      "SyncStalloc<L,B>: one static arena behind an AdaptiveLock (spin, then sleep) with "
-      "per-thread "
-      "caches of freed small allocations, shared by all threads";
+      "SyncStalloc<L,B>: one static arena behind an AdaptiveLock (spin, then sleep), shared by all "
+      "threads";
   static constexpr bool thread_safe = true;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
   template <workloads::ArenaHint H>

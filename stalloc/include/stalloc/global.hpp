@@ -56,6 +56,7 @@
 #include "stalloc/stalloc.hpp"
 #include "stalloc/sync.hpp"
 #include "stalloc/system.hpp"
+#include "stalloc/thread_cached.hpp"
 
 namespace stalloc {
 

@@ -1,9 +1,9 @@
 // Sharing an arena between threads, or declaring that it is not shared.
 //
-//   stalloc::SyncStalloc<L, B>     a Stalloc behind a lock, with a small cache
-//                                  of freed allocations per thread in front of
-//                                  it (thread_cached.hpp): safe from any thread.
-//   stalloc::Synchronized<A, Lock> any arena behind a lock, nothing more.
+//   stalloc::SyncStalloc<L, B>     a Stalloc behind a lock: safe from any thread.
+//   stalloc::Synchronized<A, Lock> any arena behind a lock.
+//   (stalloc::ThreadCachedStalloc<L, B>, thread_cached.hpp: the same with a
+//   small cache of freed allocations per thread in front of the lock.)
 //   stalloc::UnsafeStalloc<L, B>   the same interface with no lock at all: for
 //                                  single-threaded programs only.
 //
@@ -13,10 +13,9 @@
 // lock while a thread makes several calls on the underlying Stalloc, as the
 // crate's SyncStalloc::acquire_locked does.
 //
-// They are aliases of generic wrappers, ThreadCached<Arena, Lock> (which
-// builds on Synchronized's lock) and Unsynchronized<Arena>, so any arena with
-// the byte API (including the size-tracking SizedStalloc of sized_stalloc.hpp)
-// can be wrapped the same way.
+// They are aliases of two generic wrappers, Synchronized<Arena, Lock> and
+// Unsynchronized<Arena>, so any arena with the byte API (including the
+// size-tracking SizedStalloc of sized_stalloc.hpp) can be wrapped the same way.
 //
 // Lock choice (issue 13): stalloc::AdaptiveLock (below: spin ~2.4 us, then
 // sleep on a futex; unlock is a plain store) is the default; no lock won
@@ -561,13 +560,13 @@ class Unsynchronized {
   Arena arena_;
 };
 
+// A Stalloc<L, B> (QuickFit) behind a lock: safe from any thread.
+// (ThreadCachedStalloc, thread_cached.hpp, adds per-thread caches.)
+template <std::size_t L, std::size_t B, class Lock = AdaptiveLock>
+using SyncStalloc = Synchronized<Stalloc<L, B>, Lock>;
+
 // No locking at all: use only when a single thread touches the arena.
 template <std::size_t L, std::size_t B>
 using UnsafeStalloc = Unsynchronized<Stalloc<L, B>>;
 
 }  // namespace stalloc
-
-// SyncStalloc<L, B, Lock> is ThreadCached<Stalloc<L, B>, Lock>: a lock plus
-// per-thread caches of freed allocations (stalloc/thread_cached.hpp, which
-// builds on this file; included last so that either header gives both).
-#include "stalloc/thread_cached.hpp"

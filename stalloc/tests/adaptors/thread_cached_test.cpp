@@ -1,4 +1,4 @@
-// ThreadCached (SyncStalloc): a thread's freed small allocations wait in its
+// ThreadCached (ThreadCachedStalloc): a thread's freed small allocations wait in its
 // shard and come back to it; every answer about the arena is given as if the
 // caches were empty; a full arena takes the caches back before refusing.
 #include <gtest/gtest.h>
@@ -14,8 +14,13 @@
 namespace adaptor_tests {
 namespace {
 
-using Cached = stalloc::SyncStalloc<64, 8>;
+using Cached = stalloc::ThreadCachedStalloc<64, 8>;
 static_assert(std::is_same_v<Cached, stalloc::ThreadCached<stalloc::Stalloc<64, 8>>>);
+// The footprint: the arena and the lock to a cache line, then 4 shards of
+// two cache lines each.
+static_assert(alignof(stalloc::ThreadCachedStalloc<1000, 4>) == 64);
+static_assert(sizeof(stalloc::ThreadCachedStalloc<1000, 4>) ==
+              (sizeof(stalloc::Stalloc<1000, 4>) + 16 + 63) / 64 * 64 + 4 * 128);
 
 TEST(ThreadCached, AThreadGetsItsOwnFreedAllocationBack) {
   Cached arena;
@@ -66,7 +71,7 @@ TEST(ThreadCached, LargeAndOverAlignedRequestsBypassTheCache) {
 // Blocks cached by one thread are not lost to the others: a request the
 // arena cannot serve takes every cache back, coalesces, and is retried.
 TEST(ThreadCached, AFullArenaTakesOtherThreadsCachesBack) {
-  stalloc::SyncStalloc<4, 8> arena;
+  stalloc::ThreadCachedStalloc<4, 8> arena;
   std::thread other([&] {
     void* ps[4];
     for (void*& p : ps) p = arena.allocate(8, 8);
@@ -140,7 +145,7 @@ TEST(ThreadCached, HardenedArenasAreNotCached) {
 // Threads on their own shards, and sharing shards (more threads than
 // shards), allocate and free concurrently; nothing is lost or overlapped.
 TEST(ThreadCached, ManyThreadsKeepTheArenaExact) {
-  static stalloc::SyncStalloc<4096, 8> arena;
+  static stalloc::ThreadCachedStalloc<4096, 8> arena;
   constexpr int kThreads = 6;
   std::atomic<long> failures{0};
   std::vector<std::thread> threads;
