@@ -4,6 +4,7 @@
 // at a time, the footprint, and what check_invariants() catches.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -155,14 +156,51 @@ TEST(QuickFit, FailsOnlyWhenTheCoalescedHeapHasNoRoom) {
   EXPECT_NE(a.allocate_blocks(16, 1), nullptr);
 }
 
-TEST(QuickFit, AlignedRequestsUseTheFreeList) {
+// The index of the first block of `a` whose address is a multiple of `bytes`.
+std::size_t first_aligned_block(auto& a, std::size_t bytes) {
+  void* probe = a.allocate_blocks(1, 1);
+  const auto base = reinterpret_cast<std::uintptr_t>(probe) - a.block_index(probe) * 8;
+  a.deallocate_blocks(probe, 1);
+  a.clear();
+  return ((bytes - base % bytes) % bytes) / 8;
+}
+
+TEST(QuickFit, AlignedRequestTakesTheTopEntryOnlyWhenItIsAligned) {
   Arena<64, 8> a;
-  void* x = a.allocate_blocks(1, 1);
-  a.deallocate_blocks(x, 1);
-  void* aligned = a.allocate_blocks(1, 4);
+  const std::size_t k0 = first_aligned_block(a, 32);  // blocks k0, k0 + 4, ... are 32-aligned
+  std::vector<void*> x;
+  for (int i = 0; i < 8; ++i) x.push_back(a.allocate_blocks(1, 1));
+  a.deallocate_blocks(x[k0], 1);
+  EXPECT_EQ(a.allocate_blocks(1, 4), x[k0]);  // the top of list 1 is aligned: popped
+  EXPECT_TRUE(quick_entries(a).empty());
+  a.deallocate_blocks(x[k0 + 1], 1);
+  void* aligned = a.allocate_blocks(1, 4);  // the top is not: first fit
   ASSERT_NE(aligned, nullptr);
+  EXPECT_NE(aligned, x[k0 + 1]);
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(aligned) % 32, 0u);
-  EXPECT_EQ(quick_entries(a).size(), 1u);
+  const auto entries = quick_entries(a);  // (it may also hold the padding of that fit)
+  EXPECT_NE(
+      std::find(entries.begin(), entries.end(), std::pair<std::size_t, std::size_t>{k0 + 1, 1}),
+      entries.end());
+  EXPECT_TRUE(a.check_invariants());
+}
+
+TEST(QuickFit, AlignmentPaddingWaitsOnAQuickList) {
+  Arena<64, 8> a;
+  const std::size_t k0 = first_aligned_block(a, 32);
+  for (std::size_t i = 0; i <= k0; ++i) ASSERT_NE(a.allocate_blocks(1, 1), nullptr);
+  // The first chunk starts at k0 + 1; the next 32-aligned block is k0 + 4.
+  void* aligned = a.allocate_blocks(2, 4);
+  ASSERT_NE(aligned, nullptr);
+  EXPECT_EQ(a.block_index(aligned), k0 + 4);
+  // The 3 blocks skipped for alignment wait on list 3, not in the free list,
+  // whose first chunk is the untouched tail again.
+  EXPECT_EQ(quick_entries(a), (std::vector<std::pair<std::size_t, std::size_t>>{{k0 + 1, 3}}));
+  EXPECT_EQ(a.stats().free_chunks, 1u);
+  EXPECT_TRUE(a.check_invariants());
+  EXPECT_EQ(a.block_index(a.allocate_blocks(1, 1)), k0 + 6);
+  EXPECT_EQ(a.block_index(a.allocate_blocks(3, 1)), k0 + 1);  // the padding, reused
+  EXPECT_TRUE(quick_entries(a).empty());
   EXPECT_TRUE(a.check_invariants());
 }
 

@@ -47,6 +47,16 @@ class ReferenceModel {
     return next_used(i) - i;
   }
 
+  // How many free blocks end just before block i.
+  std::size_t free_run_before(std::size_t i) const {
+    std::size_t n = 0;
+    while (n < i && !used(i - n - 1)) ++n;
+    return n;
+  }
+
+  // Is block i's address a multiple of align * block_size?
+  bool is_aligned(std::size_t i, std::size_t align) const { return (base_index_ + i) % align == 0; }
+
   // The lowest block index of a free range of `count` blocks whose address is
   // a multiple of align * block_size; npos when there is none.
   std::size_t first_fit(std::size_t count, std::size_t align) const {
@@ -114,10 +124,13 @@ namespace stalloc_test {
 // The model of a whole arena: ReferenceModel for the free list (the "store"),
 // plus, for QuickFit, K LIFO stacks of freed allocations that the store still
 // counts as used. Every rule of quick_lists.hpp, stated plainly:
-//   allocate k <= K blocks, alignment 1: the top of stack k, if any;
+//   allocate k <= K blocks: the top of stack k, if any and if it has the
+//   requested alignment (always, at alignment 1);
 //   otherwise first fit in the store; if that fails and the stacks hold at
 //   least `flush_threshold` blocks (1: anything), every entry returns to the
-//   store and first fit is retried;
+//   store and first fit is retried; when the run found starts p > 0 blocks
+//   past the front of its free run (alignment) and p <= K, those p blocks
+//   are pushed on stack p (they leave the store, as a freed allocation);
 //   free of a whole allocation of k <= K blocks: pushed on stack k;
 //   any other free (larger, the tail of a shrink, or the old place of an
 //   allocation of 64 bytes or more that grow moved): back to the store.
@@ -137,7 +150,8 @@ class ArenaModel {
 
   // Where allocate(count, align) lands (and now marked live), or npos.
   std::size_t allocate(std::size_t count, std::size_t align) {
-    if (count >= 1 && count <= quick_.size() && align == 1 && !quick_[count - 1].empty()) {
+    if (count >= 1 && count <= quick_.size() && !quick_[count - 1].empty() &&
+        store_.is_aligned(quick_[count - 1].back(), align)) {
       const std::size_t at = quick_[count - 1].back();
       quick_[count - 1].pop_back();
       live_ += count;
@@ -149,8 +163,13 @@ class ArenaModel {
       at = store_.first_fit(count, align);
     }
     if (at == npos) return npos;
+    const std::size_t padding = store_.free_run_before(at);
     store_.mark_used(at, count);
     live_ += count;
+    if (padding >= 1 && padding <= quick_.size()) {
+      store_.mark_used(at - padding, padding);
+      quick_[padding - 1].push_back(at - padding);
+    }
     return at;
   }
 
