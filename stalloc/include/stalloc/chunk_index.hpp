@@ -56,8 +56,14 @@ class ChunkIndex {
   static constexpr std::size_t kGroups = (kWords + 63) / 64;
   static constexpr std::size_t kNone = ~std::size_t{0};
   // Live from more than kLiveAbove free chunks; idle again below kIdleBelow.
-  static constexpr std::size_t kLiveAbove = 8;
-  static constexpr std::size_t kIdleBelow = 3;
+  // 16 and 4, not 8 and 3: realloc-growth (8 containers growing at once)
+  // keeps 9 to 16 chunks under QuickFit, and keeping the index current for
+  // them cost more than walking them: 531 -> 439 million instructions, 0.26
+  // -> 0.17 s (taskset, the workload alone on Stalloc<65535, 16>), where
+  // FirstFit takes 0.18 s. random-free, size-mix, small-objects and
+  // stack-order: instruction counts unchanged (within 0.05%).
+  static constexpr std::size_t kLiveAbove = 16;
+  static constexpr std::size_t kIdleBelow = 4;
 
   constexpr ChunkIndex() noexcept = default;
 
