@@ -28,4 +28,11 @@ std::string source_results_dir();
 
 std::string tool_version();
 
+// The 1, 5 and 15 minute load averages, or null.
+nlohmann::json load_average();
+
+// cpu_mhz, cpu_scaling and caches (results/SCHEMA.md), as Google Benchmark
+// reads them.
+void add_cpu_context(nlohmann::json& context);
+
 }  // namespace harness

@@ -34,6 +34,9 @@ constexpr const char* kExamples = R"(Examples:
   stalloc-bench --workload all --quick --format json --out run.json
   stalloc-bench --workload trace:workloads/traces/sqlite3.trace.zst
       a workload that takes an argument: NAME:ARG (a recorded trace)
+  stalloc-bench run -- ./my-program args
+      the program itself, unmodified, under glibc, Stalloc and the preloaded
+      allocators: wall time, CPU, peak RSS, page faults (see run --help)
   stalloc-bench record --out my.trace -- ./my-program args
       record a program's allocations (LD_PRELOAD recorder), then replay them
       with --workload trace:my.trace

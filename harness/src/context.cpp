@@ -3,6 +3,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <benchmark/benchmark.h>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 
@@ -61,6 +63,30 @@ std::string source_results_dir() {
 
 std::string tool_version() {
   return STALLOC_BENCH_VERSION;
+}
+
+nlohmann::json load_average() {
+  double l[3] = {0, 0, 0};
+  if (::getloadavg(l, 3) != 3) return nullptr;
+  return {l[0], l[1], l[2]};
+}
+
+// What Google Benchmark reports of the CPU (it reads /proc and /sys the same
+// way on every platform it supports), in this schema's units.
+void add_cpu_context(nlohmann::json& context) {
+  using nlohmann::json;
+  const benchmark::CPUInfo& cpu = benchmark::CPUInfo::Get();
+  context["cpu_mhz"] = cpu.cycles_per_second / 1e6;
+  context["cpu_scaling"] = cpu.scaling == benchmark::CPUInfo::ENABLED    ? json("enabled")
+                           : cpu.scaling == benchmark::CPUInfo::DISABLED ? json("disabled")
+                                                                         : json(nullptr);
+  json caches = json::array();
+  for (const auto& c : cpu.caches)
+    caches.push_back({{"type", c.type},
+                      {"level", c.level},
+                      {"size_bytes", c.size},
+                      {"num_sharing", c.num_sharing}});
+  context["caches"] = caches;
 }
 
 }  // namespace harness

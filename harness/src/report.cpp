@@ -142,8 +142,9 @@ std::string machine_line(const json& c) {
     << str_or(c["library_versions"]["glibc"], "?") << " | commit "
     << c["git_commit"].get<std::string>().substr(0, 12) << (c["git_dirty"] == true ? "+dirty" : "")
     << " | " << c["date"].get<std::string>() << " | seed " << c["seed"].get<std::uint64_t>()
-    << (c["quick"] == true ? " | QUICK" : "") << " | " << c["repetitions"].get<int>()
-    << " reps x >=" << c["min_time_s"].get<double>() << " s";
+    << (c["quick"] == true ? " | QUICK" : "") << " | " << c["repetitions"].get<int>() << " reps";
+  // null for `stalloc-bench run`: a repetition is one run of the program.
+  if (c["min_time_s"].is_number()) s << " x >=" << c["min_time_s"].get<double>() << " s";
   return s.str();
 }
 

@@ -231,29 +231,6 @@ void add_repetition(json& timing, const json& more) {
   write_timing_summary(timing, ns);
 }
 
-json load_average() {
-  double l[3] = {0, 0, 0};
-  if (::getloadavg(l, 3) != 3) return nullptr;
-  return {l[0], l[1], l[2]};
-}
-
-// What Google Benchmark reports of the CPU (it reads /proc and /sys the same
-// way on every platform it supports), in this schema's units.
-void add_cpu_context(json& context) {
-  const benchmark::CPUInfo& cpu = benchmark::CPUInfo::Get();
-  context["cpu_mhz"] = cpu.cycles_per_second / 1e6;
-  context["cpu_scaling"] = cpu.scaling == benchmark::CPUInfo::ENABLED    ? json("enabled")
-                           : cpu.scaling == benchmark::CPUInfo::DISABLED ? json("disabled")
-                                                                         : json(nullptr);
-  json caches = json::array();
-  for (const auto& c : cpu.caches)
-    caches.push_back({{"type", c.type},
-                      {"level", c.level},
-                      {"size_bytes", c.size},
-                      {"num_sharing", c.num_sharing}});
-  context["caches"] = caches;
-}
-
 std::string fmt_seconds(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.0f s", s);

@@ -210,6 +210,14 @@ def _timing_entry(e: dict, where: str) -> Entry:
         ):
             raise InputError(f"{where}: timing.cpu_ns_per_op must list one number >= 0 per repetition")
         entry.cpu_samples = [float(x) for x in cpu]
+    if e.get("instrumented") is None and isinstance(e.get("program"), dict):
+        # A whole program (`stalloc-bench run`): no instrumented pass; its
+        # memory is the process tree's peak RSS, measured alike for every
+        # allocator (results/SCHEMA.md, "Program entries").
+        entry.held_peak_bytes = entry.peak_rss_bytes
+        entry.failed_requests = 0
+        entry.latency = {kind: {} for kind in ("allocate", "free", "realloc")}
+        return entry
     inst = _require(e, "instrumented", dict, where)
     entry.held_peak_bytes = _number_or_none(inst, "held_peak_bytes", where + " instrumented")
     entry.requested_peak_bytes = _number_or_none(

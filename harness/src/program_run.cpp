@@ -1,0 +1,603 @@
+#include "program_run.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "build_info.hpp"
+#include "context.hpp"
+#include "malloc_provider.hpp"
+#include "output_file.hpp"
+#include "program_allocators.hpp"
+#include "program_process.hpp"
+#include "report.hpp"
+#include "timing_summary.hpp"
+
+namespace harness {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::string_view kUsage =
+    "usage: stalloc-bench run [--allocator LIST] [--repetitions N] [--timeout S] [--name NAME] "
+    "[--out FILE] [--format table|json] [--quiet] -- PROGRAM [ARGS...]";
+
+volatile sig_atomic_t g_interrupted = 0;
+void on_interrupt(int) {
+  g_interrupted = 1;
+}
+
+struct Options {
+  std::vector<std::string> allocators;  // empty: all
+  int repetitions = 5;
+  double timeout_s = 600;
+  std::string name;
+  std::string out;
+  bool json_format = false;
+  bool quiet = false;
+  std::vector<std::string> program;
+};
+
+int usage_error(std::ostream& err, const std::string& message) {
+  err << "stalloc-bench run: " << message << "\n" << kUsage << "\n";
+  return 2;
+}
+
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_of(" \t\n'\"\\$`|&;<>()*?[]{}!#~") == std::string::npos) return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// PROGRAM as execvp would find it, or "" when it would not.
+std::string find_program(const std::string& program) {
+  if (program.find('/') != std::string::npos)
+    return ::access(program.c_str(), X_OK) == 0 && !fs::is_directory(program) ? program : "";
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (true) {
+    const std::size_t colon = dirs.find(':');
+    const std::string_view dir = dirs.substr(0, colon);  // empty: the current directory
+    const std::string candidate = (dir.empty() ? fs::path(".") : fs::path(dir)) / program;
+    if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) return candidate;
+    if (colon == std::string_view::npos) return "";
+    dirs.remove_prefix(colon + 1);
+  }
+}
+
+// The probe library (harness/probe): next to this build, or
+// $STALLOC_BENCH_PROBE_LIBRARY.
+std::string probe_path() {
+  if (const char* env = std::getenv("STALLOC_BENCH_PROBE_LIBRARY"); env && *env) return env;
+#ifdef STALLOC_BENCH_PROBE_PATH
+  return STALLOC_BENCH_PROBE_PATH;
+#else
+  return {};
+#endif
+}
+
+std::string canonical(const std::string& path) {
+  std::error_code ec;
+  const fs::path p = fs::canonical(path, ec);
+  return ec ? path : p.string();
+}
+
+bool parse_options(int argc, const char* const* argv, Options& o, std::ostream& out,
+                   std::ostream& err, int& status) {
+  status = 0;
+  int i = 2;
+  auto value = [&](std::string_view flag) -> const char* {
+    if (i + 1 >= argc) {
+      status = usage_error(err, std::string(flag) + " needs a value");
+      return nullptr;
+    }
+    return argv[++i];
+  };
+  for (; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") {
+      for (int k = i + 1; k < argc; ++k) o.program.emplace_back(argv[k]);
+      break;
+    }
+    if (arg == "--help" || arg == "-h") {
+      out << kUsage << "\n\n"
+          << "Runs PROGRAM, unmodified, under each allocator (LD_PRELOAD), the repetitions\n"
+          << "interleaved, and reports per allocator: wall time, user and system CPU, peak\n"
+          << "RSS, page faults. Each run is verified: the intended library served malloc in\n"
+          << "every process, the program exited 0, and its stdout equals its stdout under\n"
+          << "glibc. Writes the results JSON (results/SCHEMA.md, workload program:NAME).\n\n"
+          << "  -a, --allocator LIST  comma-separated, of:";
+      for (const ProgramAllocator& a : kProgramAllocators) out << " " << a.name;
+      out << "\n                        (default: all of them)\n"
+          << "  -r, --repetitions N   runs per allocator, 1..1000 (default 5)\n"
+          << "  --timeout S           seconds before a run is killed and its entry fails (600)\n"
+          << "  --name NAME           the workload is program:NAME (default: PROGRAM's file name)\n"
+          << "  -o, --out FILE        the JSON (default ./results/program-NAME-<UTC time>.json)\n"
+          << "  -f, --format F        table (default) or json on stdout\n"
+          << "  --quiet               no progress lines on stderr\n\n"
+          << "Exit status: 0 all ok, 1 an entry failed, 2 bad command line, 130 interrupted.\n";
+      status = -1;
+      return false;
+    }
+    if (arg == "--allocator" || arg == "-a") {
+      const char* v = value(arg);
+      if (v == nullptr) return false;
+      std::string_view list(v);
+      while (true) {
+        const std::size_t comma = list.find(',');
+        o.allocators.emplace_back(list.substr(0, comma));
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+      }
+    } else if (arg == "--repetitions" || arg == "-r") {
+      const char* v = value(arg);
+      if (v == nullptr) return false;
+      const std::string_view s(v);
+      const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), o.repetitions);
+      if (ec != std::errc{} || p != s.data() + s.size() || o.repetitions < 1 ||
+          o.repetitions > 1000) {
+        status = usage_error(
+            err, "--repetitions must be a whole number in 1..1000, not '" + std::string(s) + "'");
+        return false;
+      }
+    } else if (arg == "--timeout") {
+      const char* v = value(arg);
+      if (v == nullptr) return false;
+      char* end = nullptr;
+      o.timeout_s = std::strtod(v, &end);
+      if (end == v || *end != '\0' || !(o.timeout_s > 0) || o.timeout_s > 86400) {
+        status = usage_error(
+            err, "--timeout must be seconds in (0, 86400], not '" + std::string(v) + "'");
+        return false;
+      }
+    } else if (arg == "--name") {
+      const char* v = value(arg);
+      if (v == nullptr) return false;
+      o.name = v;
+      if (o.name.empty() || o.name.find_first_of(" /,:\t\n") != std::string::npos) {
+        status = usage_error(err, "--name must be non-empty, without spaces, '/', ',' or ':'");
+        return false;
+      }
+    } else if (arg == "--out" || arg == "-o") {
+      const char* v = value(arg);
+      if (v == nullptr) return false;
+      o.out = v;
+    } else if (arg == "--format" || arg == "-f") {
+      const char* v = value(arg);
+      if (v == nullptr) return false;
+      const std::string_view f(v);
+      if (f != "table" && f != "json") {
+        status = usage_error(err, "--format must be table or json, not '" + std::string(f) + "'");
+        return false;
+      }
+      o.json_format = f == "json";
+    } else if (arg == "--quiet") {
+      o.quiet = true;
+    } else {
+      status = usage_error(err, "unexpected argument '" + std::string(arg) + "'");
+      return false;
+    }
+  }
+  if (o.program.empty()) {
+    status = usage_error(err, "no program to run after '--'");
+    return false;
+  }
+  return true;
+}
+
+struct Runner {
+  const ProgramAllocator* allocator = nullptr;
+  std::string library;  // "" for system
+  std::string unavailable;
+  std::vector<ProgramRunResult> runs;
+  std::string failure;  // the first reason this entry failed
+};
+
+// Whether every process of the run got its malloc from the intended library.
+std::string verify_provider(const Runner& r, const ProgramRunResult& run, std::string& seen) {
+  if (run.malloc_libraries.empty())
+    return "the probe saw no process: the program ignored LD_PRELOAD (a static or setuid binary?)";
+  const std::string expected = r.library.empty() ? "" : canonical(r.library);
+  for (const std::string& lib : run.malloc_libraries) {
+    seen = lib;
+    const std::string leaf = fs::path(lib).filename().string();
+    const bool ok = expected.empty() ? leaf.starts_with("libc.so") : canonical(lib) == expected;
+    if (!ok)
+      return "malloc was served by " + lib + ", not " +
+             (expected.empty() ? std::string("glibc") : expected);
+  }
+  return {};
+}
+
+json number_array(const std::vector<ProgramRunResult>& runs, double ProgramRunResult::*field) {
+  json a = json::array();
+  for (const auto& r : runs) a.push_back(r.*field);
+  return a;
+}
+json int_array(const std::vector<ProgramRunResult>& runs, std::int64_t ProgramRunResult::*field) {
+  json a = json::array();
+  for (const auto& r : runs) a.push_back(r.*field);
+  return a;
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string mib(double bytes) {
+  return fixed(bytes / (1024.0 * 1024.0), 1) + " MiB";
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string render_program_table(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"program", "allocator", "wall s", "min", "max", "cv%", "user s", "sys s",
+                  "peak RSS", "minor faults", "major", "speedup vs system", "status"});
+  for (const json& e : doc["entries"]) {
+    const std::string status = e["status"];
+    std::vector<std::string> row = {e["workload"], e["allocator"]};
+    if (status != "ok") {
+      for (int k = 0; k < 10; ++k) row.push_back("");
+      row.push_back(status);
+      rows.push_back(row);
+      continue;
+    }
+    const json& t = e["timing"];
+    const json& p = e["program"];
+    auto med = [](const json& a) { return median(a.get<std::vector<double>>()); };
+    row.push_back(fixed(t["ns_per_op_median"].get<double>() / 1e9, 3));
+    row.push_back(fixed(t["ns_per_op_min"].get<double>() / 1e9, 3));
+    row.push_back(fixed(t["ns_per_op_max"].get<double>() / 1e9, 3));
+    row.push_back(fixed(100 * t["ns_per_op_cv"].get<double>(), 1));
+    row.push_back(fixed(med(p["user_ns"]) / 1e9, 3));
+    row.push_back(fixed(med(p["system_ns"]) / 1e9, 3));
+    row.push_back(mib(med(p["max_rss_bytes"])));
+    row.push_back(fixed(med(p["minor_faults"]), 0));
+    row.push_back(fixed(med(p["major_faults"]), 0));
+    const json& s = t["speedup_vs_system"];
+    row.push_back(s.is_number() ? fixed(s.get<double>(), 2) + "x" : "-");
+    row.push_back(status);
+    rows.push_back(row);
+  }
+  std::vector<std::size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
+  std::string out = machine_line(doc["context"]) + "\n";
+  for (const auto& r : rows) {
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      const bool left = c < 2 || c + 1 == r.size();
+      const std::string pad(width[c] - r[c].size(), ' ');
+      out += (c ? "  " : "") + (left ? r[c] + pad : pad + r[c]);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out += "\n";
+  }
+  for (const json& e : doc["entries"])
+    if (e["status"] != "ok")
+      out += e["allocator"].get<std::string>() + ": " + e["status"].get<std::string>() + ": " +
+             e["reason"].get<std::string>() + "\n";
+  out +=
+      "wall s: median wall time of one run over the repetitions; user/sys: CPU of the program "
+      "and the children it waited for; peak RSS: largest resident set of those processes "
+      "(getrusage), the same measure for every allocator; speedup vs system: glibc's median "
+      "wall time / this one.\n";
+  return out;
+}
+
+}  // namespace
+
+bool is_run_command(int argc, const char* const* argv) {
+  return argc >= 2 && std::string_view(argv[1]) == "run";
+}
+
+int run_command_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  Options o;
+  int status = 0;
+  if (!parse_options(argc, argv, o, out, err, status)) return status < 0 ? 0 : status;
+
+  const std::string program = find_program(o.program[0]);
+  if (program.empty())
+    return usage_error(err, "program '" + o.program[0] + "' not found (or not executable)");
+  if (o.name.empty()) o.name = fs::path(o.program[0]).filename().string();
+  for (char& c : o.name)
+    if (c == ' ' || c == ',' || c == ':') c = '_';
+  const std::string probe = probe_path();
+  if (probe.empty() || ::access(probe.c_str(), R_OK) != 0)
+    return usage_error(err, "probe library not found (" + (probe.empty() ? "not built" : probe) +
+                                "); set STALLOC_BENCH_PROBE_LIBRARY=/path/to/"
+                                "libstalloc-bench-probe.so");
+
+  // The allocators, in the list's order or the user's.
+  std::vector<Runner> runners;
+  if (o.allocators.empty())
+    for (const ProgramAllocator& a : kProgramAllocators) o.allocators.emplace_back(a.name);
+  for (const std::string& name : o.allocators) {
+    const ProgramAllocator* found = nullptr;
+    for (const ProgramAllocator& a : kProgramAllocators)
+      if (a.name == name) found = &a;
+    if (found == nullptr) {
+      std::string names;
+      for (const ProgramAllocator& a : kProgramAllocators)
+        names += (names.empty() ? "" : ", ") + std::string(a.name);
+      return usage_error(err, "unknown allocator '" + name + "' (run knows: " + names + ")");
+    }
+    if (std::any_of(runners.begin(), runners.end(),
+                    [&](const Runner& r) { return r.allocator == found; }))
+      return usage_error(err, "allocator '" + name + "' given twice");
+    Runner r;
+    r.allocator = found;
+    const auto where = locate_program_allocator(*found);
+    if (const auto* path = std::get_if<std::string>(&where)) {
+      r.library = *path;
+      if (!r.library.empty() && ::access(r.library.c_str(), R_OK) != 0)
+        r.unavailable = r.library + " is not readable";
+    } else {
+      r.unavailable = std::get<LibraryNotFound>(where).reason;
+    }
+    runners.push_back(std::move(r));
+  }
+
+  std::string out_path = o.out;
+  if (out_path.empty()) {
+    const char* env = std::getenv("STALLOC_BENCH_RESULTS_DIR");
+    const std::string dir = env != nullptr && *env ? env : "results";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    out_path = dir + "/program-" + o.name + "-" + utc_timestamp(true) + ".json";
+  }
+  if (std::string reason = unwritable_reason("--out", out_path); !reason.empty()) {
+    err << "stalloc-bench run: " << reason << "\n";
+    return 2;
+  }
+
+  std::string command_line = "stalloc-bench";
+  for (int i = 1; i < argc; ++i) command_line += " " + shell_quote(argv[i]);
+  std::string program_line;
+  for (const std::string& a : o.program)
+    program_line += (program_line.empty() ? "" : " ") + shell_quote(a);
+
+  // The repetitions, interleaved: every allocator once, then again.
+  struct sigaction action {
+  }, old_int{}, old_term{};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+  const auto started = std::chrono::steady_clock::now();
+  const std::string start_date = utc_timestamp();
+  const json load_average_start = load_average();
+  std::size_t available = 0;
+  for (const Runner& r : runners) available += r.unavailable.empty() ? 1 : 0;
+  std::size_t done = 0;
+  for (int rep = 0; rep < o.repetitions && !g_interrupted; ++rep) {
+    for (Runner& r : runners) {
+      if (!r.unavailable.empty() || !r.failure.empty() || g_interrupted) continue;
+      ProgramRunRequest request;
+      request.argv = o.program;
+      if (!r.library.empty()) request.preload = {r.library};
+      request.probe_library = probe;
+      request.timeout_s = o.timeout_s;
+      ProgramRunResult run = run_program(request);
+      ++done;
+      if (!run.started) {
+        r.failure = run.error;
+      } else if (run.timed_out || run.signal != 0 || run.exit_status != 0) {
+        r.failure = describe_ending(run, o.timeout_s);
+        std::string tail = run.stderr_tail;
+        while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+        if (const std::size_t nl = tail.rfind('\n'); nl != std::string::npos) tail.erase(0, nl + 1);
+        if (!tail.empty()) r.failure += "; its last line on stderr: " + tail;
+      } else {
+        std::string seen;
+        if (std::string problem = verify_provider(r, run, seen); !problem.empty())
+          r.failure = problem;
+      }
+      if (!o.quiet)
+        err << "[" << done << "/" << available * static_cast<std::size_t>(o.repetitions) << "] "
+            << o.name << " " << r.allocator->name << " #" << rep + 1 << ": "
+            << (r.failure.empty() ? fixed(run.wall_ns / 1e9, 3) + " s" : "FAILED: " + r.failure)
+            << "\n";
+      r.runs.push_back(std::move(run));
+    }
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+
+  // The reference output: glibc's, else the first allocator's, and only
+  // when it is the same in every run (a program whose output varies cannot
+  // be checked this way; that is said in each entry).
+  const Runner* reference = nullptr;
+  for (const Runner& r : runners) {
+    if (!r.failure.empty() || r.runs.empty()) continue;
+    if (r.allocator->name == "system") {
+      reference = &r;
+      break;
+    }
+    if (reference == nullptr) reference = &r;
+  }
+  bool reference_stable = reference != nullptr;
+  if (reference != nullptr)
+    for (const ProgramRunResult& run : reference->runs)
+      if (run.stdout_hash != reference->runs[0].stdout_hash ||
+          run.stdout_bytes != reference->runs[0].stdout_bytes)
+        reference_stable = false;
+  std::string output_check =
+      reference == nullptr ? "no successful run to compare with"
+      : reference_stable
+          ? "stdout identical to " + std::string(reference->allocator->name) + "'s in every run"
+          : "not compared: the program's stdout differs between runs under " +
+                std::string(reference->allocator->name);
+  for (Runner& r : runners) {
+    if (!r.failure.empty() || !reference_stable || &r == reference) continue;
+    for (const ProgramRunResult& run : r.runs) {
+      if (run.stdout_hash != reference->runs[0].stdout_hash ||
+          run.stdout_bytes != reference->runs[0].stdout_bytes) {
+        r.failure = "its stdout (" + std::to_string(run.stdout_bytes) + " bytes) differs from " +
+                    std::string(reference->allocator->name) + "'s (" +
+                    std::to_string(reference->runs[0].stdout_bytes) + " bytes)";
+        break;
+      }
+    }
+  }
+
+  json document;
+  document["schema_version"] = kResultsSchemaVersion;
+  json context = build_context();
+  const MachineInfo machine = machine_info();
+  context["host"] = machine.host;
+  context["cpu_model"] = machine.cpu_model;
+  context["cores"] = machine.cores;
+  context["os"] = machine.os;
+  add_cpu_context(context);
+  context["load_average_start"] = load_average_start;
+  context["load_average_end"] = load_average();
+  context["library_versions"] = {
+      {"glibc", glibc_version()}, {"stalloc", STALLOC_BENCH_STALLOC_VERSION},
+      {"mimalloc", nullptr},      {"jemalloc", nullptr},
+      {"tcmalloc", nullptr},      {"benchmark", STALLOC_BENCH_BENCHMARK_VERSION_STRING}};
+  context["date"] = start_date;
+  context["command_line"] = command_line;
+  context["seed"] = 0;  // (no seed: the program is what it is)
+  context["quick"] = false;
+  context["quick_scope"] = nullptr;
+  context["repetitions"] = o.repetitions;
+  context["interleaved"] = true;
+  context["min_time_s"] = nullptr;  // a repetition is one run of the program
+  context["threads"] = json::array({1});
+  context["interrupted"] = g_interrupted != 0;
+  context["duration_s"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  document["context"] = context;
+  document["allocators"] = json::array();
+  document["entries"] = json::array();
+  bool all_ok = true;
+  for (const Runner& r : runners) {
+    document["allocators"].push_back(
+        {{"name", r.allocator->name},
+         {"description", r.allocator->description},
+         {"available", r.unavailable.empty()},
+         {"reason", r.unavailable.empty() ? json(nullptr) : json(r.unavailable)},
+         {"thread_safe", true},
+         {"library", r.library.empty() ? json(nullptr) : json(r.library)},
+         {"version", nullptr}});
+    json e;
+    e["workload"] = "program:" + o.name;
+    e["workload_input"] = program_line;
+    e["point"] = "";
+    e["point_name"] = "";
+    e["point_value"] = 0;
+    e["allocator"] = r.allocator->name;
+    e["threads"] = 1;
+    e["name"] = "program:" + o.name + "/" + std::string(r.allocator->name) + "/threads:1";
+    e["quick_scope"] = nullptr;
+    e["arena"] = nullptr;
+    e["instrumented"] = nullptr;
+    e["corruptions"] = nullptr;
+    e["timing"] = nullptr;
+    e["peak_rss_bytes"] = nullptr;
+    e["malloc_provider"] = nullptr;
+    e["program"] = nullptr;
+    const bool complete = r.runs.size() == static_cast<std::size_t>(o.repetitions);
+    if (!r.unavailable.empty()) {
+      e["status"] = "unavailable";
+      e["reason"] = r.unavailable;
+    } else if (!r.failure.empty()) {
+      e["status"] = "failed";
+      e["reason"] = r.failure;
+      all_ok = false;
+    } else if (!complete) {
+      e["status"] = "interrupted";
+      e["reason"] = "interrupted after " + std::to_string(r.runs.size()) + " runs";
+    } else {
+      e["status"] = "ok";
+      e["reason"] = nullptr;
+    }
+    if (!r.runs.empty() && r.runs.back().started) {
+      std::string seen =
+          r.runs.back().malloc_libraries.empty() ? "" : r.runs.back().malloc_libraries[0];
+      e["malloc_provider"] = {{"library", seen.empty() ? "(no process seen)" : seen},
+                              {"verified", r.failure.empty()},
+                              {"check", "the probe (dladdr of the malloc the program binds) in " +
+                                            std::to_string(r.runs.back().malloc_libraries.size()) +
+                                            " process(es) of the last run"}};
+      json p;
+      p["wall_ns"] = number_array(r.runs, &ProgramRunResult::wall_ns);
+      p["user_ns"] = number_array(r.runs, &ProgramRunResult::user_ns);
+      p["system_ns"] = number_array(r.runs, &ProgramRunResult::system_ns);
+      p["max_rss_bytes"] = int_array(r.runs, &ProgramRunResult::max_rss_bytes);
+      p["minor_faults"] = int_array(r.runs, &ProgramRunResult::minor_faults);
+      p["major_faults"] = int_array(r.runs, &ProgramRunResult::major_faults);
+      json statuses = json::array();
+      for (const auto& run : r.runs) statuses.push_back(run.exit_status);
+      p["exit_status"] = statuses;
+      p["stdout_bytes"] = r.runs.back().stdout_bytes;
+      char hash[32];
+      std::snprintf(hash, sizeof hash, "%016llx",
+                    static_cast<unsigned long long>(r.runs.back().stdout_hash));
+      p["stdout_fnv1a64"] = hash;
+      p["output_check"] = output_check;
+      p["processes"] = r.runs.back().malloc_libraries.size();
+      e["program"] = p;
+    }
+    if (e["status"] == "ok") {
+      std::vector<double> wall;
+      json timing;
+      timing["iterations"] = 1;
+      timing["iterations_per_repetition"] = json::array();
+      timing["ops_per_repetition"] = json::array();
+      timing["cpu_ns_per_op"] = json::array();
+      std::int64_t peak = 0;
+      for (const auto& run : r.runs) {
+        wall.push_back(run.wall_ns);
+        timing["iterations_per_repetition"].push_back(1);
+        timing["ops_per_repetition"].push_back(1);
+        timing["cpu_ns_per_op"].push_back(run.user_ns + run.system_ns);
+        peak = std::max(peak, run.max_rss_bytes);
+      }
+      write_timing_summary(timing, wall);
+      timing["speedup_vs_system"] = nullptr;
+      e["timing"] = timing;
+      e["peak_rss_bytes"] = peak;
+    }
+    document["entries"].push_back(e);
+  }
+  fill_ratios(document["entries"]);
+
+  try {
+    write_output(out_path, document.dump(2) + "\n");
+  } catch (const std::exception& ex) {
+    err << "stalloc-bench run: " << ex.what() << "\n";
+    return 1;
+  }
+  if (o.json_format) {
+    out << document.dump(2) << "\n";
+    err << "results: " << out_path << "\n";
+  } else {
+    out << render_program_table(document) << "results: " << out_path << "\n";
+  }
+  if (g_interrupted) return 130;
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace harness
