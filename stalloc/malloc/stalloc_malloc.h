@@ -1,0 +1,90 @@
+/* libstalloc-malloc.so: Stalloc as any program's malloc.
+ *
+ *   LD_PRELOAD=/path/to/libstalloc-malloc.so program args...
+ *
+ * The library defines the whole malloc family (malloc, free, calloc, realloc,
+ * reallocarray, posix_memalign, aligned_alloc, memalign, valloc, pvalloc,
+ * malloc_usable_size; operator new and delete reach it through malloc) and
+ * serves small requests from Stalloc arenas, everything else from glibc's own
+ * entry points (__libc_malloc & co.). It is built from stalloc/malloc/ and
+ * installed with the package (CMake: stalloc::malloc). It needs nothing but
+ * glibc (Linux; checked with `ldd`: no libstdc++).
+ *
+ * Arenas (compiled in; all-zero statics, so they live in .bss and cost memory
+ * only for the pages a program touches):
+ *
+ *   requests of        arena (each behind its own lock)              capacity
+ *   1..256 B           SizedStalloc<65535, 16, ChainedQuickFit>      1 MiB
+ *   257 B..4 KiB       SizedStalloc<65535, 256, ChainedQuickFit>     16 MiB
+ *   anything larger, alignments above 4 KiB (above 64 B for the small
+ *   arena), and whatever the arenas refuse when full: glibc.
+ *
+ * That is the shape of stalloc::ProgramHeap (program_heap.hpp, the
+ * harness's `stalloc-chain`), compiled STALLOC_MALLOC_MAX_PAIRS (4) times:
+ * 4 pairs, 68 MiB of address space in .bss. malloc(0) is served as
+ * malloc(1).
+ *
+ * Choosing the arenas: the environment variable
+ *
+ *   STALLOC_MALLOC_ARENAS=N     (0..4, default 4)
+ *
+ * sets how many pairs take new allocations. N=1 is exactly ProgramHeap's
+ * 17 MiB; N=0 sends every request to glibc (the cost of the interposition
+ * alone). Each thread has a home pair (threads get them round-robin, so up to
+ * N threads never share a lock) and tries the others, in order, only when
+ * its home arena is full; then glibc. More pairs mean more capacity before
+ * the glibc fallback and less lock sharing; fewer mean a smaller footprint
+ * for programs with many threads. The variable is read once, by the library's
+ * constructor; allocations made before it (other libraries' constructors)
+ * use the default. Frees are routed by address whatever N is.
+ *
+ * Routing by address: free, realloc and malloc_usable_size of a pointer
+ * inside an arena go to that arena (its size is found from the address: one
+ * end bit per block); any other pointer is glibc's. realloc moves an
+ * allocation between an arena and glibc when its new size calls for it,
+ * copying min(old usable size, new size) bytes.
+ *
+ * Misuse it detects (a message on stderr, then abort()): a free, realloc or
+ * malloc_usable_size of a pointer inside an arena that is not the start of a
+ * live allocation (an interior or misaligned pointer, or a double free while
+ * the block is still free). A pointer it does not know goes to glibc, which
+ * has its own checks. It never corrupts an arena on those.
+ *
+ * Semantics follow glibc 2.36 except where noted: errno = ENOMEM on every
+ * failure; calloc and reallocarray overflow -> NULL, ENOMEM; realloc(p, 0)
+ * frees p and returns NULL; realloc(NULL, n) is malloc(n); posix_memalign
+ * returns EINVAL for an alignment that is not a power of two multiple of
+ * sizeof(void*); memalign rounds a non-power-of-two alignment up; aligned_alloc
+ * returns NULL with EINVAL for an alignment that is not a power of two (the
+ * rule of glibc 2.38 and C23; 2.36 rounded it up). malloc_usable_size of an
+ * arena pointer is its size rounded up to whole blocks.
+ *
+ * Threads and fork: each arena has a stalloc::AdaptiveLock (sync.hpp). A
+ * pthread_atfork handler takes every arena lock before fork() and releases
+ * them in the parent; the child re-initialises them, so it can allocate.
+ *
+ * The functions below (C linkage, exported) let a program or a test check that
+ * the library really serves it: look them up with dlsym(RTLD_DEFAULT, ...).
+ */
+#ifndef STALLOC_MALLOC_H
+#define STALLOC_MALLOC_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bytes of live arena allocations, each rounded up to whole blocks (glibc's
+ * allocations are not counted). Approximate while other threads allocate. */
+size_t stalloc_malloc_arena_bytes_in_use(void);
+/* 1 when p points into one of the arenas' blocks, else 0. */
+int stalloc_malloc_owns(const void* p);
+/* How many arena pairs take new allocations (STALLOC_MALLOC_ARENAS). */
+size_t stalloc_malloc_active_pairs(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STALLOC_MALLOC_H */
