@@ -167,10 +167,12 @@ struct alignas(kArenaMaxAlign) Arena {
       Guard g(*this);
       const std::size_t i = live_index(p);
       if (i != kNotLive) [[likely]] {
+        // One scan of the end bits for the size, then the sized free (the
+        // quick-list fast path), rather than deallocate_unsized's second scan.
         const std::size_t bytes = heap.allocation_size(p);
         clear_start(i);
         sub_bytes(bytes);
-        heap.deallocate_unsized(p, B);
+        heap.deallocate(p, bytes, B);
         return;
       }
     }
