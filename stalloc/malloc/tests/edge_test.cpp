@@ -292,6 +292,38 @@ TEST(MallocEdge, ReallocarrayOverflowIsEnomem) {
   free(p);
 }
 
+TEST(MallocEdge, FullArenasOverflowToGlibc) {
+  // 6.4 MB of 32-byte blocks: more than the small arenas hold (4 x 1 MiB),
+  // so the last ones come from glibc; every block keeps its content, and
+  // each side frees its own.
+  std::vector<void*> v(200000);  // its buffer comes from glibc (1.6 MB)
+  const std::size_t before = lib().bytes_in_use();
+  std::size_t from_arenas = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    v[i] = malloc(32);
+    ASSERT_NE(v[i], nullptr);
+    fill(v[i], 32, static_cast<unsigned>(i));
+    from_arenas += owned(v[i]) ? 1 : 0;
+  }
+  EXPECT_GT(from_arenas, 0U);
+  EXPECT_LT(from_arenas, v.size());
+  EXPECT_EQ(lib().bytes_in_use() - before, from_arenas * 32);
+  // A small block glibc served grows and shrinks with glibc.
+  v.back() = realloc(v.back(), 64);
+  ASSERT_NE(v.back(), nullptr);
+  EXPECT_EQ(first_bad(v.back(), 32, static_cast<unsigned>(v.size() - 1)), 32U);
+  fill(v.back(), 32, static_cast<unsigned>(v.size() - 1));
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    ASSERT_EQ(first_bad(v[i], 32, static_cast<unsigned>(i)), 32U) << i;
+    free(v[i]);
+  }
+  EXPECT_EQ(lib().bytes_in_use(), before);
+  // And the arenas serve again.
+  void* p = malloc(32);
+  EXPECT_TRUE(owned(p));
+  free(p);
+}
+
 TEST(MallocEdge, ForeignPointerGoesToGlibc) {
   // A block glibc made behind our back: our free and malloc_usable_size hand
   // it to glibc, which frees it (it would abort on a bad pointer).
