@@ -259,7 +259,8 @@ unsigned home_pair(std::size_t active) noexcept {
     h = g_next_home.fetch_add(1, std::memory_order_relaxed) % kMaxPairs + 1;
     t_home = h;
   }
-  return static_cast<unsigned>((h - 1) % active);
+  // No division in the usual case (every pair active).
+  return h <= active ? h - 1 : static_cast<unsigned>((h - 1) % active);
 }
 
 template <class A>
