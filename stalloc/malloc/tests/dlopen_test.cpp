@@ -6,12 +6,14 @@
 //    its destructor, loaded and unloaded 50 times; the arenas' bytes in use
 //    come back to where they were;
 //  - exit paths: an atexit handler and a static destructor free blocks after
-//    main returns, and a thread's TLS destructor frees at thread exit.
+//    main returns, a thread's TLS destructor frees at thread exit, and
+//    another thread keeps allocating while the process exits.
 //   stalloc_malloc_dlopen_test PATH_TO_DLOPENED_LIBRARY
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -106,6 +108,18 @@ int main(int argc, char** argv) {
     free(g_at_exit_block);
     std::fputs("atexit handler freed its block\n", stdout);
   });
+  // A thread still allocating while main returns and exit() runs the
+  // handlers and destructors above (and the C++ runtime's own).
+  std::atomic<bool> started{false};
+  std::thread([&started] {
+    for (unsigned i = 0;; ++i) {
+      void* p = malloc(16 + i % 3000);
+      std::memset(p, 4, 16);
+      free(p);
+      started.store(true, std::memory_order_relaxed);
+    }
+  }).detach();
+  while (!started.load(std::memory_order_relaxed)) std::this_thread::yield();
   if (g_failures != 0) return 1;
   std::puts("dlopen and lifetimes ok");
   return 0;
