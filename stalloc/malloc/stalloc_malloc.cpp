@@ -390,8 +390,8 @@ __attribute__((constructor(101))) void init() noexcept {
     }
     if (!ok || n > kMaxPairs) {
       static const char msg[] =
-          "libstalloc-malloc: STALLOC_MALLOC_ARENAS must be a number from 0 to "
-          "4; using the default\n";
+          "libstalloc-malloc: STALLOC_MALLOC_ARENAS must be a number from 0 to the pairs "
+          "compiled in (STALLOC_MALLOC_MAX_PAIRS); using them all\n";
       [[maybe_unused]] const ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
     } else {
       g_active.store(n, std::memory_order_relaxed);

@@ -59,6 +59,9 @@
  * rule of glibc 2.38 and C23; 2.36 rounded it up). malloc_usable_size of an
  * arena pointer is its size rounded up to whole blocks.
  *
+ * Load it with LD_PRELOAD (or link it before libc): loaded later with
+ * dlopen, it would receive frees of blocks glibc made, and the reverse.
+ *
  * Threads and fork: each arena has a stalloc::AdaptiveLock (sync.hpp). A
  * pthread_atfork handler takes every arena lock before fork() and releases
  * them in the parent; the child re-initialises them, so it can allocate.
