@@ -43,14 +43,25 @@ void* __libc_realloc(void*, std::size_t);
 void* __libc_memalign(std::size_t, std::size_t);
 }
 
-#ifndef STALLOC_MALLOC_MAX_PAIRS
-#define STALLOC_MALLOC_MAX_PAIRS 4
+// How many arenas of each size class are compiled in (stalloc_malloc.h).
+#ifndef STALLOC_MALLOC_SMALL_ARENAS
+#define STALLOC_MALLOC_SMALL_ARENAS 32
+#endif
+#ifndef STALLOC_MALLOC_MEDIUM_ARENAS
+#define STALLOC_MALLOC_MEDIUM_ARENAS 8
 #endif
 
 namespace {
 
-constexpr std::size_t kMaxPairs = STALLOC_MALLOC_MAX_PAIRS;
-static_assert(kMaxPairs >= 1 && kMaxPairs <= 64);
+constexpr std::size_t kSmallArenas = STALLOC_MALLOC_SMALL_ARENAS;
+constexpr std::size_t kMediumArenas = STALLOC_MALLOC_MEDIUM_ARENAS;
+static_assert(kSmallArenas >= 1 && kSmallArenas <= 1024 && kMediumArenas >= 1 &&
+              kMediumArenas <= kSmallArenas);
+// After every arena of a class refused a request, this thread's next requests
+// of that class go straight to glibc, this many of them, before it tries the
+// arenas again (frees may have made room): a full heap costs one scan of
+// the arenas per kSkipWhenFull requests, not one per request.
+constexpr unsigned kSkipWhenFull = 64;
 // malloc's own alignment (glibc's on x86-64), and the largest an arena takes.
 constexpr std::size_t kMallocAlign = 16;
 constexpr std::size_t kArenaMaxAlign = 4096;
@@ -219,26 +230,36 @@ using SmallArena = Arena<16, 256, 64>;
 using MediumArena = Arena<256, 4096, kArenaMaxAlign>;
 
 struct Heap {
-  SmallArena small[kMaxPairs];
-  MediumArena medium[kMaxPairs];
+  SmallArena small[kSmallArenas];
+  MediumArena medium[kMediumArenas];
 };
 static_assert(std::is_trivially_destructible_v<Heap>,
               "the arenas must outlive every destructor: nothing may destroy them");
 
 constinit Heap g_heap;
-// Pairs that take new allocations (STALLOC_MALLOC_ARENAS); set by init().
-constinit std::atomic<std::size_t> g_active{kMaxPairs};
-constinit std::atomic<unsigned> g_next_home{0};
-// This thread's home pair + 1 (0: not chosen yet). Initial-exec TLS: no
-// __tls_get_addr, which may allocate.
-__thread unsigned t_home __attribute__((tls_model("initial-exec"))) = 0;
+// Small arenas that take new allocations (STALLOC_MALLOC_ARENAS; medium
+// ones: min(this, kMediumArenas)); set by init().
+constinit std::atomic<std::size_t> g_active{kSmallArenas};
+constinit std::atomic<unsigned> g_thread_count{0};
+
+// Per thread (initial-exec TLS: no __tls_get_addr, which may allocate): its
+// number + 1 (0: not numbered yet), and per size class the arena it last
+// allocated from (index + 1; 0: none yet, start at arena number % count)
+// and how many requests still skip the arenas (kSkipWhenFull).
+struct Cursor {
+  unsigned current;
+  unsigned skip;
+};
+__thread unsigned t_number __attribute__((tls_model("initial-exec"))) = 0;
+__thread Cursor t_small __attribute__((tls_model("initial-exec"))) = {0, 0};
+__thread Cursor t_medium __attribute__((tls_model("initial-exec"))) = {0, 0};
 
 using UsableSizeFn = std::size_t (*)(void*);
 constinit std::atomic<UsableSizeFn> g_glibc_usable_size{nullptr};
 
 // Which arena owns p: the index into small[] / medium[], or -1.
-template <class A>
-int find(const A (&arenas)[kMaxPairs], const void* p) noexcept {
+template <class A, std::size_t K>
+int find(const A (&arenas)[K], const void* p) noexcept {
   const auto off = reinterpret_cast<std::uintptr_t>(p) - reinterpret_cast<std::uintptr_t>(arenas);
   if (off >= sizeof arenas) return -1;
   const std::size_t k = off / sizeof(A);
@@ -253,25 +274,40 @@ bool in_heap(const void* p) noexcept {
          sizeof g_heap;
 }
 
-unsigned home_pair(std::size_t active) noexcept {
-  unsigned h = t_home;
-  if (h == 0) [[unlikely]] {
-    h = g_next_home.fetch_add(1, std::memory_order_relaxed) % kMaxPairs + 1;
-    t_home = h;
+// Threads are numbered in the order of their first allocation, so that their
+// first arenas spread round-robin.
+unsigned thread_number() noexcept {
+  unsigned n = t_number;
+  if (n == 0) [[unlikely]] {
+    n = g_thread_count.fetch_add(1, std::memory_order_relaxed) % (1U << 30) + 1;
+    t_number = n;
   }
-  // No division in the usual case (every pair active).
-  return h <= active ? h - 1 : static_cast<unsigned>((h - 1) % active);
+  return n - 1;
 }
 
-template <class A>
-void* allocate_in(A (&arenas)[kMaxPairs], std::size_t active, std::size_t size,
+// The first of arenas[0, active) that takes the request, starting at the
+// thread's current one; nullptr when all refuse (then the next kSkipWhenFull
+// requests of the class skip the arenas).
+template <class A, std::size_t K>
+void* allocate_in(A (&arenas)[K], std::size_t active, Cursor& c, std::size_t size,
                   std::size_t align) noexcept {
-  const unsigned home = home_pair(active);
-  for (std::size_t t = 0; t < active; ++t) {
-    std::size_t k = home + t;
-    if (k >= active) k -= active;
-    if (void* p = arenas[k].allocate(size, align)) return p;
+  if (c.skip != 0) [[unlikely]] {
+    --c.skip;
+    return nullptr;
   }
+  std::size_t k = c.current;
+  if (k == 0 || k > active) [[unlikely]]
+    k = thread_number() % active + 1;
+  for (std::size_t tries = 0; tries < active; ++tries) {
+    if (void* p = arenas[k - 1].allocate(size, align)) {
+      c.current = static_cast<unsigned>(k);
+      return p;
+    }
+    k = k == active ? 1 : k + 1;
+  }
+  // Full (an aligned request may fail for want of an aligned run alone:
+  // that does not stop the others).
+  if (align <= A::block_size) c.skip = kSkipWhenFull;
   return nullptr;
 }
 
@@ -281,13 +317,14 @@ void* arena_allocate(std::size_t size, std::size_t align) noexcept {
   const std::size_t active = g_active.load(std::memory_order_relaxed);
   if (active == 0) return nullptr;
   if (size <= SmallArena::max_bytes && align <= SmallArena::max_align) {
-    if (void* p = allocate_in(g_heap.small, active, size, align)) return p;
+    if (void* p = allocate_in(g_heap.small, active, t_small, size, align)) return p;
     // ProgramHeap's lower bound: small requests the small arenas refuse go
     // to glibc, not into 256-byte blocks (unless their alignment needs them).
     return nullptr;
   }
   if (size <= MediumArena::max_bytes && align <= MediumArena::max_align) {
-    return allocate_in(g_heap.medium, active, size, align);
+    return allocate_in(g_heap.medium, active < kMediumArenas ? active : kMediumArenas, t_medium,
+                       size, align);
   }
   return nullptr;
 }
@@ -382,16 +419,16 @@ __attribute__((constructor(101))) void init() noexcept {
     std::size_t n = 0;
     bool ok = true;
     for (const char* c = s; *c != '\0'; ++c) {
-      if (*c < '0' || *c > '9' || n > kMaxPairs) {
+      if (*c < '0' || *c > '9' || n > kSmallArenas) {
         ok = false;
         break;
       }
       n = n * 10 + static_cast<std::size_t>(*c - '0');
     }
-    if (!ok || n > kMaxPairs) {
+    if (!ok || n > kSmallArenas) {
       static const char msg[] =
-          "libstalloc-malloc: STALLOC_MALLOC_ARENAS must be a number from 0 to the pairs "
-          "compiled in (STALLOC_MALLOC_MAX_PAIRS); using them all\n";
+          "libstalloc-malloc: STALLOC_MALLOC_ARENAS must be a number from 0 to the small "
+          "arenas compiled in (STALLOC_MALLOC_SMALL_ARENAS, 32); using them all\n";
       [[maybe_unused]] const ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
     } else {
       g_active.store(n, std::memory_order_relaxed);
@@ -505,6 +542,6 @@ STALLOC_EXPORT int stalloc_malloc_owns(const void* p) {
   return 0;
 }
 
-STALLOC_EXPORT std::size_t stalloc_malloc_active_pairs(void) {
+STALLOC_EXPORT std::size_t stalloc_malloc_active_arenas(void) {
   return g_active.load(std::memory_order_relaxed);
 }

@@ -13,28 +13,34 @@
  * Arenas (compiled in; all-zero statics, so they live in .bss and cost memory
  * only for the pages a program touches):
  *
- *   requests of        arena (each behind its own lock)              capacity
- *   1..256 B           SizedStalloc<65535, 16, ChainedQuickFit>      1 MiB
- *   257 B..4 KiB       SizedStalloc<65535, 256, ChainedQuickFit>     16 MiB
+ *   requests of     arenas, each behind its own lock                 capacity
+ *   1..256 B        32 x SizedStalloc<65535, 16, ChainedQuickFit>    32 x 1 MiB
+ *   257 B..4 KiB    8 x SizedStalloc<65535, 256, ChainedQuickFit>    8 x 16 MiB
  *   anything larger, alignments above 4 KiB (above 64 B for the small
- *   arena), and whatever the arenas refuse when full: glibc.
+ *   arenas), and whatever the arenas refuse when full: glibc.
  *
- * That is the shape of stalloc::ProgramHeap (program_heap.hpp, the
- * harness's `stalloc-chain`), compiled STALLOC_MALLOC_MAX_PAIRS (4) times:
- * 4 pairs, 68 MiB of address space in .bss. malloc(0) is served as
- * malloc(1).
+ * One arena of each class is the shape of stalloc::ProgramHeap
+ * (program_heap.hpp, the harness's `stalloc-chain`); a Stalloc holds at most
+ * 65535 blocks, so capacity comes from more arenas: 160 MiB of address space
+ * in .bss in all (STALLOC_MALLOC_SMALL_ARENAS and STALLOC_MALLOC_MEDIUM_ARENAS
+ * at compile time change the counts). malloc(0) is served as malloc(1).
  *
  * Choosing the arenas: the environment variable
  *
- *   STALLOC_MALLOC_ARENAS=N     (0..4, default 4)
+ *   STALLOC_MALLOC_ARENAS=N     (0..32, default 32)
  *
- * sets how many pairs take new allocations. N=1 is exactly ProgramHeap's
- * 17 MiB; N=0 sends every request to glibc (the cost of the interposition
- * alone). Each thread has a home pair (threads get them round-robin, so up to
- * N threads never share a lock) and tries the others, in order, only when
- * its home arena is full; then glibc. More pairs mean more capacity before
- * the glibc fallback and less lock sharing; fewer mean a smaller footprint
- * for programs with many threads. The variable is read once, by the library's
+ * makes N small arenas and min(N, 8) medium ones take new allocations. N=1
+ * is exactly ProgramHeap (17 MiB); N=0 sends every request to glibc (the cost
+ * of the interposition alone). Why fewer: a smaller footprint, or to measure
+ * ProgramHeap itself; why more: a program's live set of small objects beyond
+ * N MiB goes to glibc (python3 holds tens of MB of them).
+ *
+ * Which arena: threads are numbered in the order of their first allocation
+ * and start at arena (number % N), so up to N threads do not share a lock;
+ * a thread stays on the arena that last served it, and when that one
+ * refuses it tries the next ones in turn. When every arena of a class has
+ * refused, that thread's next 64 requests of the class go to glibc before
+ * it tries the arenas again. The variable is read once, by the library's
  * constructor; allocations made before it (other libraries' constructors)
  * use the default. Frees are routed by address whatever N is.
  *
@@ -83,8 +89,8 @@ extern "C" {
 size_t stalloc_malloc_arena_bytes_in_use(void);
 /* 1 when p points into one of the arenas' blocks, else 0. */
 int stalloc_malloc_owns(const void* p);
-/* How many arena pairs take new allocations (STALLOC_MALLOC_ARENAS). */
-size_t stalloc_malloc_active_pairs(void);
+/* How many small arenas take new allocations (STALLOC_MALLOC_ARENAS). */
+size_t stalloc_malloc_active_arenas(void);
 
 #ifdef __cplusplus
 }

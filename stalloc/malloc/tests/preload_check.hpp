@@ -14,7 +14,7 @@ namespace malloc_test {
 struct Library {
   std::size_t (*bytes_in_use)() = nullptr;
   int (*owns)(const void*) = nullptr;
-  std::size_t (*active_pairs)() = nullptr;
+  std::size_t (*active_arenas)() = nullptr;
 };
 
 // The preloaded library's query functions; exits 1 with a message when it is
@@ -24,9 +24,9 @@ inline Library library() {
   lib.bytes_in_use =
       reinterpret_cast<std::size_t (*)()>(dlsym(RTLD_DEFAULT, "stalloc_malloc_arena_bytes_in_use"));
   lib.owns = reinterpret_cast<int (*)(const void*)>(dlsym(RTLD_DEFAULT, "stalloc_malloc_owns"));
-  lib.active_pairs =
-      reinterpret_cast<std::size_t (*)()>(dlsym(RTLD_DEFAULT, "stalloc_malloc_active_pairs"));
-  if (lib.bytes_in_use == nullptr || lib.owns == nullptr || lib.active_pairs == nullptr) {
+  lib.active_arenas =
+      reinterpret_cast<std::size_t (*)()>(dlsym(RTLD_DEFAULT, "stalloc_malloc_active_arenas"));
+  if (lib.bytes_in_use == nullptr || lib.owns == nullptr || lib.active_arenas == nullptr) {
     std::fprintf(stderr, "libstalloc-malloc.so is not loaded (run with LD_PRELOAD)\n");
     std::exit(1);
   }
