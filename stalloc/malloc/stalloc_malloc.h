@@ -21,7 +21,7 @@
  *
  * One arena of each class is the shape of stalloc::ProgramHeap
  * (program_heap.hpp, the harness's `stalloc-chain`); a Stalloc holds at most
- * 65535 blocks, so capacity comes from more arenas: 160 MiB of address space
+ * 65535 blocks, so capacity comes from more arenas: 162 MiB of address space
  * in .bss in all (STALLOC_MALLOC_SMALL_ARENAS and STALLOC_MALLOC_MEDIUM_ARENAS
  * at compile time change the counts). malloc(0) is served as malloc(1).
  *
@@ -30,13 +30,14 @@
  *   STALLOC_MALLOC_ARENAS=N     (0..32, default 32)
  *
  * makes N small arenas and min(N, 8) medium ones take new allocations. N=1
- * is exactly ProgramHeap (17 MiB); N=0 sends every request to glibc (the cost
+ * has ProgramHeap's shape and capacity (17 MiB); N=0 sends every request to glibc (the cost
  * of the interposition alone). Why fewer: a smaller footprint, or to measure
  * ProgramHeap itself; why more: a program's live set of small objects beyond
  * N MiB goes to glibc (python3 holds tens of MB of them).
  *
  * Which arena: threads are numbered in the order of their first allocation
- * and start at arena (number % N), so up to N threads do not share a lock;
+ * and start at arena (number % arenas of the class), so that their locks
+ * are spread;
  * a thread stays on the arena that last served it, and when that one
  * refuses it tries the next ones in turn. When every arena of a class has
  * refused, that thread's next 64 requests of the class go to glibc before
