@@ -21,7 +21,7 @@
  *
  * One arena of each class is the shape of stalloc::ProgramHeap
  * (program_heap.hpp, the harness's `stalloc-chain`); a Stalloc holds at most
- * 65535 blocks, so capacity comes from more arenas: 162 MiB of address space
+ * 65535 blocks, so capacity comes from more arenas: 161 MiB of address space
  * in .bss in all (STALLOC_MALLOC_SMALL_ARENAS and STALLOC_MALLOC_MEDIUM_ARENAS
  * at compile time change the counts). malloc(0) is served as malloc(1).
  *
