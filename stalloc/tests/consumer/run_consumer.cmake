@@ -1,8 +1,8 @@
 # ctest driver: builds the consumer project in a scratch directory and runs it.
 #   cmake -DMODE=subdirectory|package -DSTALLOC_SOURCE_DIR=... -DWORK_DIR=...
 #         -DCXX=... -DGENERATOR=... -P run_consumer.cmake
-# In package mode the library is first configured alone and installed into
-# WORK_DIR/prefix with `cmake --install`, as a user would.
+# In package mode the library is first configured alone, built and installed
+# into WORK_DIR/prefix with `cmake --install`, as a user would.
 cmake_minimum_required(VERSION 3.25)
 foreach(var MODE STALLOC_SOURCE_DIR WORK_DIR CXX GENERATOR)
   if(NOT DEFINED ${var})
@@ -24,6 +24,8 @@ set(project_dir ${CMAKE_CURRENT_LIST_DIR}/project)
 
 if(MODE STREQUAL "package")
   run(${CMAKE_COMMAND} -S ${STALLOC_SOURCE_DIR} -B ${WORK_DIR}/lib-build ${common})
+  # Builds libstalloc-malloc.so (the headers need no build).
+  run(${CMAKE_COMMAND} --build ${WORK_DIR}/lib-build)
   run(${CMAKE_COMMAND} --install ${WORK_DIR}/lib-build --prefix ${WORK_DIR}/prefix)
   if(NOT EXISTS ${WORK_DIR}/prefix/include/stalloc/stalloc.hpp)
     message(FATAL_ERROR "cmake --install did not install the headers")
