@@ -21,6 +21,8 @@ struct ProgramRunRequest {
   std::vector<std::string> argv;     // argv[0] is looked up in PATH when it has no '/'
   std::vector<std::string> preload;  // libraries for LD_PRELOAD, in order
   std::string probe_library;         // appended to LD_PRELOAD; "" for none
+  std::vector<std::string> env;      // "NAME=VALUE" added to (or replacing in) ours
+  std::string cwd;                   // "" for ours
   double timeout_s = 600;            // then the process group is killed
 };
 

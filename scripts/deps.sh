@@ -7,6 +7,8 @@ STALLOC_DEBIAN_PACKAGES=(
   zlib1g-dev libzstd-dev
   valgrind clang-14 libclang-rt-14-dev python3-matplotlib python3-jsonschema
   sqlite3 git zstd
+  # the program catalog (workloads/programs/catalog.json; a test checks these cover it)
+  g++ perl coreutils
 )
 
 stalloc_install_deps() {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -52,12 +53,16 @@ double to_ns(const timeval& t) {
 // The child's environment: ours without any LD_PRELOAD or probe descriptor,
 // plus the ones this run sets.
 std::vector<std::string> child_environment(const ProgramRunRequest& request, int probe_fd) {
+  auto overridden = [&](std::string_view v) {
+    if (v.starts_with("LD_PRELOAD=") || v.starts_with("STALLOC_BENCH_PROBE_FD=")) return true;
+    const std::string_view name = v.substr(0, v.find('=') + 1);
+    return std::any_of(request.env.begin(), request.env.end(),
+                       [&](const std::string& mine) { return mine.starts_with(name); });
+  };
   std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view v(*e);
-    if (v.starts_with("LD_PRELOAD=") || v.starts_with("STALLOC_BENCH_PROBE_FD=")) continue;
-    env.emplace_back(v);
-  }
+  for (char** e = environ; *e != nullptr; ++e)
+    if (!overridden(*e)) env.emplace_back(*e);
+  for (const std::string& mine : request.env) env.push_back(mine);
   std::string preload;
   for (const std::string& lib : request.preload) preload += (preload.empty() ? "" : ":") + lib;
   if (!request.probe_library.empty())
@@ -104,6 +109,12 @@ ProgramRunResult run_program(const ProgramRunRequest& request) {
   if (pid == 0) {
     // The child: only async-signal-safe calls until exec.
     ::setpgid(0, 0);
+    if (!request.cwd.empty() && ::chdir(request.cwd.c_str()) != 0) {
+      const int e = errno;
+      ssize_t ignored = ::write(exec_error.write, &e, sizeof e);
+      (void)ignored;
+      ::_exit(127);
+    }
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, 0);
     ::dup2(out.write, 1);

@@ -4,13 +4,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +23,7 @@
 #include "malloc_provider.hpp"
 #include "output_file.hpp"
 #include "program_allocators.hpp"
+#include "program_catalog.hpp"
 #include "program_process.hpp"
 #include "report.hpp"
 #include "timing_summary.hpp"
@@ -32,7 +36,7 @@ using nlohmann::json;
 
 constexpr std::string_view kUsage =
     "usage: stalloc-bench run [--allocator LIST] [--repetitions N] [--timeout S] [--name NAME] "
-    "[--out FILE] [--format table|json] [--quiet] -- PROGRAM [ARGS...]";
+    "[--out FILE] [--format table|json] [--quiet] (-- PROGRAM [ARGS...] | --program NAME,...|all)";
 
 volatile sig_atomic_t g_interrupted = 0;
 void on_interrupt(int) {
@@ -48,6 +52,8 @@ struct Options {
   bool json_format = false;
   bool quiet = false;
   std::vector<std::string> program;
+  std::vector<std::string> catalog_programs;  // --program: names, or "all"
+  bool list_programs = false;
 };
 
 int usage_error(std::ostream& err, const std::string& message) {
@@ -119,6 +125,9 @@ bool parse_options(int argc, const char* const* argv, Options& o, std::ostream& 
           << "RSS, page faults. Each run is verified: the intended library served malloc in\n"
           << "every process, the program exited 0, and its stdout equals its stdout under\n"
           << "glibc. Writes the results JSON (results/SCHEMA.md, workload program:NAME).\n\n"
+          << "  -p, --program LIST    programs of the catalog (workloads/programs/catalog.json)\n"
+          << "                        instead of '-- PROGRAM': names, comma-separated, or all\n"
+          << "  --list-programs       the catalog's programs, and exit\n"
           << "  -a, --allocator LIST  comma-separated, of:";
       for (const ProgramAllocator& a : kProgramAllocators) out << " " << a.name;
       out << "\n                        (default: all of them)\n"
@@ -132,7 +141,19 @@ bool parse_options(int argc, const char* const* argv, Options& o, std::ostream& 
       status = -1;
       return false;
     }
-    if (arg == "--allocator" || arg == "-a") {
+    if (arg == "--program" || arg == "-p") {
+      const char* v = value(arg);
+      if (v == nullptr) return false;
+      std::string_view list(v);
+      while (true) {
+        const std::size_t comma = list.find(',');
+        o.catalog_programs.emplace_back(list.substr(0, comma));
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+      }
+    } else if (arg == "--list-programs") {
+      o.list_programs = true;
+    } else if (arg == "--allocator" || arg == "-a") {
       const char* v = value(arg);
       if (v == nullptr) return false;
       std::string_view list(v);
@@ -191,8 +212,13 @@ bool parse_options(int argc, const char* const* argv, Options& o, std::ostream& 
       return false;
     }
   }
-  if (o.program.empty()) {
-    status = usage_error(err, "no program to run after '--'");
+  if (o.list_programs) return true;
+  if (o.program.empty() && o.catalog_programs.empty()) {
+    status = usage_error(err, "no program to run after '--' (or --program NAME|all)");
+    return false;
+  }
+  if (!o.program.empty() && !o.catalog_programs.empty()) {
+    status = usage_error(err, "give --program or '-- PROGRAM', not both");
     return false;
   }
   return true;
@@ -305,6 +331,149 @@ std::string render_program_table(const json& doc) {
   return out;
 }
 
+// One program to measure: the user's, or one of the catalog's.
+struct ProgramSpec {
+  std::string name;
+  std::vector<std::string> argv;
+  std::vector<std::string> env;                 // "NAME=VALUE"
+  std::vector<std::vector<std::string>> setup;  // in `cwd`, not timed
+  bool make_work_dir = false;                   // cwd: a fresh temporary directory
+  bool compare_output = true;
+  int threads = 1;
+};
+
+// A fresh directory for a catalog program, removed when this goes.
+struct WorkDir {
+  std::string path;
+  WorkDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/stalloc-run-XXXXXX";
+    if (::mkdtemp(templ.data()) != nullptr) path = templ;
+  }
+  ~WorkDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+  WorkDir(const WorkDir&) = delete;
+  WorkDir& operator=(const WorkDir&) = delete;
+};
+
+// Compares every allocator's stdout with the reference: glibc's, else the
+// first allocator's that ran, and only when the reference is the same in
+// every run (a program whose output varies cannot be checked this way).
+// Marks the entries whose output differs as failed; returns what was done.
+std::string check_outputs(std::vector<Runner>& runners, bool compare_output) {
+  if (!compare_output)
+    return "not compared: the catalog marks this program's stdout as varying between runs";
+  const Runner* reference = nullptr;
+  for (const Runner& r : runners) {
+    if (!r.failure.empty() || r.runs.empty()) continue;
+    if (r.allocator->name == "system") {
+      reference = &r;
+      break;
+    }
+    if (reference == nullptr) reference = &r;
+  }
+  if (reference == nullptr) return "no successful run to compare with";
+  const ProgramRunResult& first = reference->runs[0];
+  for (const ProgramRunResult& run : reference->runs)
+    if (run.stdout_hash != first.stdout_hash || run.stdout_bytes != first.stdout_bytes)
+      return "not compared: the program's stdout differs between runs under " +
+             std::string(reference->allocator->name);
+  for (Runner& r : runners) {
+    if (!r.failure.empty() || &r == reference) continue;
+    for (const ProgramRunResult& run : r.runs) {
+      if (run.stdout_hash != first.stdout_hash || run.stdout_bytes != first.stdout_bytes) {
+        r.failure = "its stdout (" + std::to_string(run.stdout_bytes) + " bytes) differs from " +
+                    std::string(reference->allocator->name) + "'s (" +
+                    std::to_string(first.stdout_bytes) + " bytes)";
+        break;
+      }
+    }
+  }
+  return "stdout identical to " + std::string(reference->allocator->name) + "'s in every run";
+}
+
+// The results-schema entry of one allocator on one program.
+json entry_json(const Runner& r, const std::string& name, const std::string& program_line,
+                const std::string& output_check, int repetitions) {
+  json e;
+  e["workload"] = "program:" + name;
+  e["workload_input"] = program_line;
+  e["point"] = "";
+  e["point_name"] = "";
+  e["point_value"] = 0;
+  e["allocator"] = r.allocator->name;
+  e["threads"] = 1;
+  e["name"] = "program:" + name + "/" + std::string(r.allocator->name) + "/threads:1";
+  e["quick_scope"] = nullptr;
+  e["arena"] = nullptr;
+  e["instrumented"] = nullptr;
+  e["corruptions"] = nullptr;
+  e["timing"] = nullptr;
+  e["peak_rss_bytes"] = nullptr;
+  e["malloc_provider"] = nullptr;
+  e["program"] = nullptr;
+  if (!r.unavailable.empty()) {
+    e["status"] = "unavailable";
+    e["reason"] = r.unavailable;
+  } else if (!r.failure.empty()) {
+    e["status"] = "failed";
+    e["reason"] = r.failure;
+  } else if (r.runs.size() != static_cast<std::size_t>(repetitions)) {
+    e["status"] = "interrupted";
+    e["reason"] = "interrupted after " + std::to_string(r.runs.size()) + " runs";
+  } else {
+    e["status"] = "ok";
+    e["reason"] = nullptr;
+  }
+  if (r.runs.empty() || !r.runs.back().started) return e;
+  const ProgramRunResult& last = r.runs.back();
+  e["malloc_provider"] = {
+      {"library", last.malloc_libraries.empty() ? "(no process seen)" : last.malloc_libraries[0]},
+      {"verified", r.failure.empty()},
+      {"check", "the probe (dladdr of the malloc the program binds) in " +
+                    std::to_string(last.malloc_libraries.size()) + " process(es) of the last run"}};
+  json p;
+  p["wall_ns"] = number_array(r.runs, &ProgramRunResult::wall_ns);
+  p["user_ns"] = number_array(r.runs, &ProgramRunResult::user_ns);
+  p["system_ns"] = number_array(r.runs, &ProgramRunResult::system_ns);
+  p["max_rss_bytes"] = int_array(r.runs, &ProgramRunResult::max_rss_bytes);
+  p["minor_faults"] = int_array(r.runs, &ProgramRunResult::minor_faults);
+  p["major_faults"] = int_array(r.runs, &ProgramRunResult::major_faults);
+  json statuses = json::array();
+  for (const auto& run : r.runs) statuses.push_back(run.exit_status);
+  p["exit_status"] = statuses;
+  p["stdout_bytes"] = last.stdout_bytes;
+  char hash[32];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(last.stdout_hash));
+  p["stdout_fnv1a64"] = hash;
+  p["output_check"] = output_check;
+  p["processes"] = last.malloc_libraries.size();
+  e["program"] = p;
+  if (e["status"] == "ok") {
+    std::vector<double> wall;
+    json timing;
+    timing["iterations"] = 1;
+    timing["iterations_per_repetition"] = json::array();
+    timing["ops_per_repetition"] = json::array();
+    timing["cpu_ns_per_op"] = json::array();
+    std::int64_t peak = 0;
+    for (const auto& run : r.runs) {
+      wall.push_back(run.wall_ns);
+      timing["iterations_per_repetition"].push_back(1);
+      timing["ops_per_repetition"].push_back(1);
+      timing["cpu_ns_per_op"].push_back(run.user_ns + run.system_ns);
+      peak = std::max(peak, run.max_rss_bytes);
+    }
+    write_timing_summary(timing, wall);
+    timing["speedup_vs_system"] = nullptr;
+    e["timing"] = timing;
+    e["peak_rss_bytes"] = peak;
+  }
+  return e;
+}
+
 }  // namespace
 
 bool is_run_command(int argc, const char* const* argv) {
@@ -316,12 +485,58 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
   int status = 0;
   if (!parse_options(argc, argv, o, out, err, status)) return status < 0 ? 0 : status;
 
-  const std::string program = find_program(o.program[0]);
-  if (program.empty())
-    return usage_error(err, "program '" + o.program[0] + "' not found (or not executable)");
-  if (o.name.empty()) o.name = fs::path(o.program[0]).filename().string();
-  for (char& c : o.name)
-    if (c == ' ' || c == ',' || c == ':') c = '_';
+  // What to run: the user's program, or programs of the catalog.
+  std::vector<ProgramSpec> specs;
+  const std::string catalog_dir = program_catalog_dir();
+  if (o.list_programs || !o.catalog_programs.empty()) {
+    std::vector<CatalogProgram> catalog;
+    try {
+      catalog = load_program_catalog(catalog_dir);
+    } catch (const std::exception& e) {
+      err << "stalloc-bench run: " << e.what() << "\n";
+      return 2;
+    }
+    if (o.list_programs) {
+      for (const CatalogProgram& c : catalog)
+        out << "program:" << c.name << "  " << c.description
+            << (c.threads > 1 ? " [" + std::to_string(c.threads) + " threads]" : "") << "\n";
+      return 0;
+    }
+    const bool all = o.catalog_programs.size() == 1 && o.catalog_programs[0] == "all";
+    for (const CatalogProgram& c : catalog) {
+      if (!all && std::find(o.catalog_programs.begin(), o.catalog_programs.end(), c.name) ==
+                      o.catalog_programs.end())
+        continue;
+      ProgramSpec spec;
+      spec.name = c.name;
+      spec.make_work_dir = true;
+      spec.argv = c.command;
+      spec.setup = c.setup;
+      for (const auto& [k, v] : c.env) spec.env.push_back(k + "=" + v);
+      spec.compare_output = c.compare_output;
+      spec.threads = c.threads;
+      specs.push_back(std::move(spec));
+    }
+    for (const std::string& wanted : o.catalog_programs) {
+      if (all) break;
+      if (std::none_of(catalog.begin(), catalog.end(),
+                       [&](const CatalogProgram& c) { return c.name == wanted; })) {
+        std::string names;
+        for (const CatalogProgram& c : catalog) names += (names.empty() ? "" : ", ") + c.name;
+        return usage_error(err, "no program '" + wanted + "' in the catalog (" + names + ", all)");
+      }
+    }
+    if (o.name.size()) return usage_error(err, "--name is for '-- PROGRAM' runs only");
+  } else {
+    if (find_program(o.program[0]).empty())
+      return usage_error(err, "program '" + o.program[0] + "' not found (or not executable)");
+    ProgramSpec spec;
+    spec.name = o.name.empty() ? fs::path(o.program[0]).filename().string() : o.name;
+    for (char& c : spec.name)
+      if (c == ' ' || c == ',' || c == ':') c = '_';
+    spec.argv = o.program;
+    specs.push_back(std::move(spec));
+  }
   const std::string probe = probe_path();
   if (probe.empty() || ::access(probe.c_str(), R_OK) != 0)
     return usage_error(err, "probe library not found (" + (probe.empty() ? "not built" : probe) +
@@ -329,7 +544,7 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
                                 "libstalloc-bench-probe.so");
 
   // The allocators, in the list's order or the user's.
-  std::vector<Runner> runners;
+  std::vector<Runner> allocators;
   if (o.allocators.empty())
     for (const ProgramAllocator& a : kProgramAllocators) o.allocators.emplace_back(a.name);
   for (const std::string& name : o.allocators) {
@@ -342,7 +557,7 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
         names += (names.empty() ? "" : ", ") + std::string(a.name);
       return usage_error(err, "unknown allocator '" + name + "' (run knows: " + names + ")");
     }
-    if (std::any_of(runners.begin(), runners.end(),
+    if (std::any_of(allocators.begin(), allocators.end(),
                     [&](const Runner& r) { return r.allocator == found; }))
       return usage_error(err, "allocator '" + name + "' given twice");
     Runner r;
@@ -355,7 +570,7 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
     } else {
       r.unavailable = std::get<LibraryNotFound>(where).reason;
     }
-    runners.push_back(std::move(r));
+    allocators.push_back(std::move(r));
   }
 
   std::string out_path = o.out;
@@ -364,7 +579,8 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
     const std::string dir = env != nullptr && *env ? env : "results";
     std::error_code ec;
     fs::create_directories(dir, ec);
-    out_path = dir + "/program-" + o.name + "-" + utc_timestamp(true) + ".json";
+    const std::string label = specs.size() == 1 ? specs[0].name : "programs";
+    out_path = dir + "/program-" + label + "-" + utc_timestamp(true) + ".json";
   }
   if (std::string reason = unwritable_reason("--out", out_path); !reason.empty()) {
     err << "stalloc-bench run: " << reason << "\n";
@@ -373,11 +589,7 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
 
   std::string command_line = "stalloc-bench";
   for (int i = 1; i < argc; ++i) command_line += " " + shell_quote(argv[i]);
-  std::string program_line;
-  for (const std::string& a : o.program)
-    program_line += (program_line.empty() ? "" : " ") + shell_quote(a);
 
-  // The repetitions, interleaved: every allocator once, then again.
   struct sigaction action {
   }, old_int{}, old_term{};
   action.sa_handler = on_interrupt;
@@ -387,79 +599,95 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
   const auto started = std::chrono::steady_clock::now();
   const std::string start_date = utc_timestamp();
   const json load_average_start = load_average();
-  std::size_t available = 0;
-  for (const Runner& r : runners) available += r.unavailable.empty() ? 1 : 0;
-  std::size_t done = 0;
-  for (int rep = 0; rep < o.repetitions && !g_interrupted; ++rep) {
-    for (Runner& r : runners) {
-      if (!r.unavailable.empty() || !r.failure.empty() || g_interrupted) continue;
+  json entries = json::array();
+  bool all_ok = true;
+  for (const ProgramSpec& spec : specs) {
+    if (g_interrupted) break;
+    std::vector<Runner> runners = allocators;  // this program's runs
+    std::optional<WorkDir> work;
+    std::string cwd;
+    std::string setup_failure;
+    if (spec.make_work_dir) {
+      cwd = work.emplace().path;
+      if (cwd.empty())
+        setup_failure = std::string("cannot create a work directory: ") + std::strerror(errno);
+    }
+    auto expand = [&](const std::vector<std::string>& args) {
+      std::vector<std::string> x;
+      for (const std::string& a : args) x.push_back(expand_placeholders(a, catalog_dir, cwd));
+      return x;
+    };
+    const std::vector<std::string> command = expand(spec.argv);
+    std::string program_line;
+    for (const std::string& a : command)
+      program_line += (program_line.empty() ? "" : " ") + shell_quote(a);
+    if (spec.make_work_dir && setup_failure.empty() && find_program(command[0]).empty())
+      setup_failure = "program '" + command[0] + "' not found (install: scripts/deps.sh)";
+    for (const auto& step : spec.setup) {
+      if (!setup_failure.empty()) break;
       ProgramRunRequest request;
-      request.argv = o.program;
-      if (!r.library.empty()) request.preload = {r.library};
-      request.probe_library = probe;
+      request.argv = expand(step);
+      request.cwd = cwd;
+      request.env = spec.env;
       request.timeout_s = o.timeout_s;
-      ProgramRunResult run = run_program(request);
-      ++done;
-      if (!run.started) {
-        r.failure = run.error;
-      } else if (run.timed_out || run.signal != 0 || run.exit_status != 0) {
-        r.failure = describe_ending(run, o.timeout_s);
-        std::string tail = run.stderr_tail;
-        while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
-        if (const std::size_t nl = tail.rfind('\n'); nl != std::string::npos) tail.erase(0, nl + 1);
-        if (!tail.empty()) r.failure += "; its last line on stderr: " + tail;
-      } else {
-        std::string seen;
-        if (std::string problem = verify_provider(r, run, seen); !problem.empty())
-          r.failure = problem;
+      if (!o.quiet) err << "setup of " << spec.name << ": " << request.argv.back() << "\n";
+      const ProgramRunResult r = run_program(request);
+      if (!r.started || r.timed_out || r.signal != 0 || r.exit_status != 0)
+        setup_failure = "setup '" + request.argv.back() + "' " + describe_ending(r, o.timeout_s) +
+                        (r.stderr_tail.empty() ? "" : ": " + r.stderr_tail);
+    }
+    if (!setup_failure.empty())
+      for (Runner& r : runners)
+        if (r.unavailable.empty()) r.failure = setup_failure;
+
+    // The repetitions, interleaved: every allocator once, then again.
+    std::size_t available = 0;
+    for (const Runner& r : runners) available += r.unavailable.empty() ? 1 : 0;
+    std::size_t done = 0;
+    for (int rep = 0; rep < o.repetitions && !g_interrupted; ++rep) {
+      for (Runner& r : runners) {
+        if (!r.unavailable.empty() || !r.failure.empty() || g_interrupted) continue;
+        ProgramRunRequest request;
+        request.argv = command;
+        if (!r.library.empty()) request.preload = {r.library};
+        request.probe_library = probe;
+        request.timeout_s = o.timeout_s;
+        request.env = spec.env;
+        request.cwd = cwd;
+        ProgramRunResult run = run_program(request);
+        ++done;
+        if (!run.started) {
+          r.failure = run.error;
+        } else if (run.timed_out || run.signal != 0 || run.exit_status != 0) {
+          r.failure = describe_ending(run, o.timeout_s);
+          std::string tail = run.stderr_tail;
+          while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+          if (const std::size_t nl = tail.rfind('\n'); nl != std::string::npos)
+            tail.erase(0, nl + 1);
+          if (!tail.empty()) r.failure += "; its last line on stderr: " + tail;
+        } else {
+          std::string seen;
+          if (std::string problem = verify_provider(r, run, seen); !problem.empty())
+            r.failure = problem;
+        }
+        if (!o.quiet)
+          err << "[" << done << "/" << available * static_cast<std::size_t>(o.repetitions) << "] "
+              << spec.name << " " << r.allocator->name << " #" << rep + 1 << ": "
+              << (r.failure.empty() ? fixed(run.wall_ns / 1e9, 3) + " s" : "FAILED: " + r.failure)
+              << "\n";
+        r.runs.push_back(std::move(run));
       }
-      if (!o.quiet)
-        err << "[" << done << "/" << available * static_cast<std::size_t>(o.repetitions) << "] "
-            << o.name << " " << r.allocator->name << " #" << rep + 1 << ": "
-            << (r.failure.empty() ? fixed(run.wall_ns / 1e9, 3) + " s" : "FAILED: " + r.failure)
-            << "\n";
-      r.runs.push_back(std::move(run));
+    }
+    const std::string output_check = check_outputs(runners, spec.compare_output);
+    for (const Runner& r : runners) {
+      json e = entry_json(r, spec.name, program_line, output_check, o.repetitions);
+      if (e["status"] == "failed") all_ok = false;
+      entries.push_back(std::move(e));
     }
   }
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
-
-  // The reference output: glibc's, else the first allocator's, and only
-  // when it is the same in every run (a program whose output varies cannot
-  // be checked this way; that is said in each entry).
-  const Runner* reference = nullptr;
-  for (const Runner& r : runners) {
-    if (!r.failure.empty() || r.runs.empty()) continue;
-    if (r.allocator->name == "system") {
-      reference = &r;
-      break;
-    }
-    if (reference == nullptr) reference = &r;
-  }
-  bool reference_stable = reference != nullptr;
-  if (reference != nullptr)
-    for (const ProgramRunResult& run : reference->runs)
-      if (run.stdout_hash != reference->runs[0].stdout_hash ||
-          run.stdout_bytes != reference->runs[0].stdout_bytes)
-        reference_stable = false;
-  std::string output_check =
-      reference == nullptr ? "no successful run to compare with"
-      : reference_stable
-          ? "stdout identical to " + std::string(reference->allocator->name) + "'s in every run"
-          : "not compared: the program's stdout differs between runs under " +
-                std::string(reference->allocator->name);
-  for (Runner& r : runners) {
-    if (!r.failure.empty() || !reference_stable || &r == reference) continue;
-    for (const ProgramRunResult& run : r.runs) {
-      if (run.stdout_hash != reference->runs[0].stdout_hash ||
-          run.stdout_bytes != reference->runs[0].stdout_bytes) {
-        r.failure = "its stdout (" + std::to_string(run.stdout_bytes) + " bytes) differs from " +
-                    std::string(reference->allocator->name) + "'s (" +
-                    std::to_string(reference->runs[0].stdout_bytes) + " bytes)";
-        break;
-      }
-    }
-  }
+  fill_ratios(entries);
 
   json document;
   document["schema_version"] = kResultsSchemaVersion;
@@ -490,9 +718,7 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   document["context"] = context;
   document["allocators"] = json::array();
-  document["entries"] = json::array();
-  bool all_ok = true;
-  for (const Runner& r : runners) {
+  for (const Runner& r : allocators)
     document["allocators"].push_back(
         {{"name", r.allocator->name},
          {"description", r.allocator->description},
@@ -501,88 +727,7 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
          {"thread_safe", true},
          {"library", r.library.empty() ? json(nullptr) : json(r.library)},
          {"version", nullptr}});
-    json e;
-    e["workload"] = "program:" + o.name;
-    e["workload_input"] = program_line;
-    e["point"] = "";
-    e["point_name"] = "";
-    e["point_value"] = 0;
-    e["allocator"] = r.allocator->name;
-    e["threads"] = 1;
-    e["name"] = "program:" + o.name + "/" + std::string(r.allocator->name) + "/threads:1";
-    e["quick_scope"] = nullptr;
-    e["arena"] = nullptr;
-    e["instrumented"] = nullptr;
-    e["corruptions"] = nullptr;
-    e["timing"] = nullptr;
-    e["peak_rss_bytes"] = nullptr;
-    e["malloc_provider"] = nullptr;
-    e["program"] = nullptr;
-    const bool complete = r.runs.size() == static_cast<std::size_t>(o.repetitions);
-    if (!r.unavailable.empty()) {
-      e["status"] = "unavailable";
-      e["reason"] = r.unavailable;
-    } else if (!r.failure.empty()) {
-      e["status"] = "failed";
-      e["reason"] = r.failure;
-      all_ok = false;
-    } else if (!complete) {
-      e["status"] = "interrupted";
-      e["reason"] = "interrupted after " + std::to_string(r.runs.size()) + " runs";
-    } else {
-      e["status"] = "ok";
-      e["reason"] = nullptr;
-    }
-    if (!r.runs.empty() && r.runs.back().started) {
-      std::string seen =
-          r.runs.back().malloc_libraries.empty() ? "" : r.runs.back().malloc_libraries[0];
-      e["malloc_provider"] = {{"library", seen.empty() ? "(no process seen)" : seen},
-                              {"verified", r.failure.empty()},
-                              {"check", "the probe (dladdr of the malloc the program binds) in " +
-                                            std::to_string(r.runs.back().malloc_libraries.size()) +
-                                            " process(es) of the last run"}};
-      json p;
-      p["wall_ns"] = number_array(r.runs, &ProgramRunResult::wall_ns);
-      p["user_ns"] = number_array(r.runs, &ProgramRunResult::user_ns);
-      p["system_ns"] = number_array(r.runs, &ProgramRunResult::system_ns);
-      p["max_rss_bytes"] = int_array(r.runs, &ProgramRunResult::max_rss_bytes);
-      p["minor_faults"] = int_array(r.runs, &ProgramRunResult::minor_faults);
-      p["major_faults"] = int_array(r.runs, &ProgramRunResult::major_faults);
-      json statuses = json::array();
-      for (const auto& run : r.runs) statuses.push_back(run.exit_status);
-      p["exit_status"] = statuses;
-      p["stdout_bytes"] = r.runs.back().stdout_bytes;
-      char hash[32];
-      std::snprintf(hash, sizeof hash, "%016llx",
-                    static_cast<unsigned long long>(r.runs.back().stdout_hash));
-      p["stdout_fnv1a64"] = hash;
-      p["output_check"] = output_check;
-      p["processes"] = r.runs.back().malloc_libraries.size();
-      e["program"] = p;
-    }
-    if (e["status"] == "ok") {
-      std::vector<double> wall;
-      json timing;
-      timing["iterations"] = 1;
-      timing["iterations_per_repetition"] = json::array();
-      timing["ops_per_repetition"] = json::array();
-      timing["cpu_ns_per_op"] = json::array();
-      std::int64_t peak = 0;
-      for (const auto& run : r.runs) {
-        wall.push_back(run.wall_ns);
-        timing["iterations_per_repetition"].push_back(1);
-        timing["ops_per_repetition"].push_back(1);
-        timing["cpu_ns_per_op"].push_back(run.user_ns + run.system_ns);
-        peak = std::max(peak, run.max_rss_bytes);
-      }
-      write_timing_summary(timing, wall);
-      timing["speedup_vs_system"] = nullptr;
-      e["timing"] = timing;
-      e["peak_rss_bytes"] = peak;
-    }
-    document["entries"].push_back(e);
-  }
-  fill_ratios(document["entries"]);
+  document["entries"] = entries;
 
   try {
     write_output(out_path, document.dump(2) + "\n");
