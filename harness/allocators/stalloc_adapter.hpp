@@ -13,6 +13,7 @@
 // fixed_arena and arena_plus_fallback need.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
@@ -124,14 +125,18 @@ class StallocAdapter : private stalloc_heap::Storage<Heap, Home>,
   using heap_type = Heap;
   static constexpr std::size_t arena_footprint = sizeof(Heap);
 
-  // A global heap starts empty for each adapter; a member heap already is.
+  // A global heap starts empty for each adapter, and its arenas' block 0 is
+  // taken once (a locked arena is not locked again by every arena_offset);
+  // a member heap already is empty, and keeps the adapter exactly its size.
   StallocAdapter() noexcept {
-    auto arenas = stalloc_heap::arenas_of(heap());
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      if constexpr (Home == HeapHome::global) (std::get<I>(arenas).clear(), ...);
-      ((bases_[I] = stalloc_heap::base_of(std::get<I>(arenas))), ...);
+    if constexpr (Home == HeapHome::global) {
+      auto arenas = stalloc_heap::arenas_of(heap());
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((std::get<I>(arenas).clear(), bases_[I] = stalloc_heap::base_of(std::get<I>(arenas))),
+         ...);
+      }
+      (std::make_index_sequence<kArenas>{});
     }
-    (std::make_index_sequence<kArenas>{});
   }
   StallocAdapter(const StallocAdapter&) = delete;
   StallocAdapter& operator=(const StallocAdapter&) = delete;
@@ -161,7 +166,7 @@ class StallocAdapter : private stalloc_heap::Storage<Heap, Home>,
     std::size_t result = kNotInArena;
     std::size_t start = 0;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (void)((in_arena(std::get<I>(arenas), bases_[I], p, start, result)) || ...);
+      (void)((in_arena(std::get<I>(arenas), this->template base<I>(), p, start, result)) || ...);
     }
     (std::make_index_sequence<kArenas>{});
     return result;
@@ -180,7 +185,21 @@ class StallocAdapter : private stalloc_heap::Storage<Heap, Home>,
     return false;
   }
 
-  const void* bases_[kArenas] = {};
+  template <std::size_t I>
+  const void* base() const noexcept {
+    if constexpr (Home == HeapHome::global) {
+      return bases_[I];
+    } else {
+      return stalloc_heap::base_of(std::get<I>(stalloc_heap::arenas_of(heap())));
+    }
+  }
+
+  // Only a global heap's bases are kept: a member heap is the whole adapter,
+  // as a local arena in a program is (no field next to it in the loops).
+  struct NoBases {};
+  [[no_unique_address]] std::conditional_t<Home == HeapHome::global,
+                                           std::array<const void*, kArenas>, NoBases>
+      bases_{};
 };
 
 }  // namespace harness
