@@ -70,8 +70,8 @@ constexpr auto arenas_of(H& h) noexcept {
   }
 }
 
-// Block 0's address: taken once, so that a locked arena is not locked again
-// by every arena_offset.
+// Block 0's address; a locked arena's through its lock, which is why the
+// adapter of a global (locked) heap takes it once, not per arena_offset.
 template <class X>
 const void* base_of(X& arena) noexcept {
   if constexpr (requires { arena.block_address(0); }) {
