@@ -6,8 +6,9 @@
 
 namespace harness {
 
-// --list: every workload and allocator, with availability.
-int list_catalog();
+// --list: every workload and allocator, with availability; with
+// --format json, one JSON document with their declared traits.
+int list_catalog(Format format);
 
 // The benchmark run: plan the entries, run each in a worker process, write
 // the JSON and print the table. Returns the exit status.

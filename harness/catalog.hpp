@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,11 @@ struct WorkloadEntry {
   std::string name;
   std::string description;
   workloads::ArenaHint arena;
+  // Its declared traits (workloads::Info).
   bool multithreaded = false;
+  bool uses_seed = true;
   bool needs_input = false;  // only as NAME:ARG (trace:FILE); `all` skips it
+  bool exceeds_arena_on_purpose = false;
   std::function<std::vector<workloads::Point>(const workloads::Options&)> points;
   // Builds the workload once (its first point), so that a bad argument (a
   // missing or corrupt trace file) is reported before any work. Throws.
@@ -30,9 +34,12 @@ struct WorkloadEntry {
 struct AllocatorEntry {
   std::string name;
   std::string description;
+  // Its descriptor's declared traits (allocators/descriptor.hpp).
+  Family family = Family::other;
+  Role role = Role::competitor;
   bool thread_safe = false;
   MallocProvider malloc_provider = MallocProvider::glibc;
-  bool has_arena = false;  // a Stalloc variant: results show the arena shape
+  MemoryModel memory_model = MemoryModel::whole_process;
   // The allocator's own version when it runs inside the harness's process
   // (Stalloc: the library's version and the adapter with its policy; pmr:
   // libstdc++); empty for the preloaded libraries, which report their own.
@@ -51,6 +58,11 @@ const AllocatorEntry* find_allocator(const std::string& name);
 
 // The registered allocator whose adapter an --external library runs under.
 const AllocatorEntry* external_carrier();
+
+// The declared traits as JSON, for the results' allocators[] and
+// `--list --format json`: what the scripts read instead of lists of names.
+nlohmann::json allocator_traits_json(const AllocatorEntry& a);
+nlohmann::json workload_traits_json(const WorkloadEntry& w);
 
 // "a, b, c": for error messages that list the valid names.
 std::string workload_names();

@@ -8,6 +8,8 @@
 //   - bytes the allocator held: the arena high-water mark (highest byte ever
 //     handed out) for arenas, or a periodic probe (mallinfo2, RSS) for the
 //     others.
+// Which of these apply is the allocator's declared memory model M
+// (allocators/memory_model.hpp), never a guess from A's members.
 // Counters are atomics and samples are per thread, so multithreaded workloads
 // run through it unchanged. Each thread calls bind_thread(t) before its first
 // call.
@@ -39,8 +41,13 @@ struct ThreadSamples {
   std::uint64_t calls = 0;
 };
 
-template <class A>
+template <class A, MemoryModel M>
 class InstrumentedAdapter {
+  // Arena offsets are tracked for the models that have arenas; a fill level
+  // only for a fixed arena (the others never fail for lack of room).
+  static constexpr bool kTracksArena =
+      M == MemoryModel::fixed_arena || M == MemoryModel::arena_plus_fallback;
+
  public:
   // How often (in calls of one thread) the process-level held probe runs.
   static constexpr std::uint64_t kProbeEvery = 1024;
@@ -160,7 +167,7 @@ class InstrumentedAdapter {
 
   void note_acquired(const void* p, std::size_t size) noexcept {
     raise_to(peak_, live_.fetch_add(size, std::memory_order_relaxed) + size);
-    if constexpr (requires(const A& a) { a.arena_offset(p); }) {
+    if constexpr (kTracksArena) {
       if (size == 0) return;  // a zero-size pointer is not memory
       const std::size_t offset = inner_.arena_offset(p);
       if (offset != kNotInArena) {
@@ -172,14 +179,14 @@ class InstrumentedAdapter {
   }
   void note_released(const void* p, std::size_t size) noexcept {
     live_.fetch_sub(size, std::memory_order_relaxed);
-    if constexpr (requires(const A& a) { a.arena_offset(p); }) {
+    if constexpr (kTracksArena) {
       if (size != 0 && inner_.arena_offset(p) == kNotInArena)
         fallback_live_.fetch_sub(size, std::memory_order_relaxed);
     }
   }
   void note_failure() noexcept {
     if (failed_.fetch_add(1, std::memory_order_relaxed) != 0) return;
-    if constexpr (HasFixedArena<A>) {
+    if constexpr (M == MemoryModel::fixed_arena) {
       fill_at_failure_.store(static_cast<double>(live_.load()) /
                              static_cast<double>(A::arena_capacity));
     }

@@ -86,13 +86,12 @@ inline std::uint64_t rounds_for(double budget_s, double first_round_s) {
   return static_cast<std::uint64_t>(std::clamp(n, 1.0, static_cast<double>(kMaxRounds)));
 }
 
-template <class W, class A, MallocProvider Provider>
+// The held-bytes figure follows the allocator's declared memory model
+// (allocators/memory_model.hpp); only whole_process needs a process probe.
+template <class W, class A, MallocProvider Provider, MemoryModel Model>
 nlohmann::json instrumented_pass(const WorkerRequest& r, const workloads::Point& point,
                                  std::uint64_t& rounds_out) {
-  constexpr bool is_arena = requires(const A& a, const void* p) {
-    a.arena_offset(p);
-  };
-  constexpr HeldProbe probe = is_arena || CountsUpstream<A>       ? HeldProbe::none
+  constexpr HeldProbe probe = Model != MemoryModel::whole_process ? HeldProbe::none
                               : Provider == MallocProvider::glibc ? HeldProbe::mallinfo2
                                                                   : HeldProbe::rss;
   // Time every k-th call: often enough for a stable p99.9, rarely enough
@@ -102,7 +101,7 @@ nlohmann::json instrumented_pass(const WorkerRequest& r, const workloads::Point&
   const unsigned n = r.threads;
 
   auto alloc = std::make_unique<A>();
-  InstrumentedAdapter<A> ia(*alloc, clock, n, kSampleEvery, probe);
+  InstrumentedAdapter<A, Model> ia(*alloc, clock, n, kSampleEvery, probe);
   W w(entry_options(r, false), point);
   // Every thread binds its sample buffer first: on_threads starts new
   // threads each time, and the binding is thread-local.
@@ -145,13 +144,13 @@ nlohmann::json instrumented_pass(const WorkerRequest& r, const workloads::Point&
   j["requested_live_peak_bytes"] = requested_peak;
   j["requested_live_end_bytes"] = live_end;
   std::size_t held = 0;
-  if constexpr (HasFixedArena<A>) {
+  if constexpr (Model == MemoryModel::fixed_arena) {
     held = ia.arena_high_water();
     j["held_source"] = "arena_high_water";
-  } else if constexpr (is_arena) {
+  } else if constexpr (Model == MemoryModel::arena_plus_fallback) {
     held = ia.arena_high_water() + ia.fallback_peak_bytes();
     j["held_source"] = "arena_high_water+system";
-  } else if constexpr (CountsUpstream<A>) {
+  } else if constexpr (Model == MemoryModel::upstream_counted) {
     held = alloc->upstream_peak_bytes();
     j["held_source"] = "upstream_bytes";
   } else {
@@ -246,6 +245,7 @@ nlohmann::json timed_pass(const WorkerRequest& r, const workloads::Point& point)
 template <class W, class D>
 nlohmann::json run_entry(const WorkerRequest& r) {
   using A = typename D::template adapter<W::info.arena>;
+  static_assert(kOffersDeclaredMemoryModel<D, W::info.arena>);
   const workloads::Options options = entry_options(r, false);
   const std::vector<workloads::Point> points = W::points(options);
   if (r.point_index >= points.size())
@@ -257,7 +257,8 @@ nlohmann::json run_entry(const WorkerRequest& r) {
     j["timing"] = timed_pass<W, A>(r, point);
     return j;
   }
-  if constexpr (HasFixedArena<A> || requires { A::arena_footprint; }) {
+  if constexpr (D::memory_model == MemoryModel::fixed_arena ||
+                D::memory_model == MemoryModel::arena_plus_fallback) {
     j["arena"] = {{"blocks", W::info.arena.blocks},
                   {"block_size", W::info.arena.block_size},
                   {"capacity_bytes", W::info.arena.blocks * W::info.arena.block_size},
@@ -266,7 +267,8 @@ nlohmann::json run_entry(const WorkerRequest& r) {
     j["arena"] = nullptr;
   }
   std::uint64_t rounds = 1;
-  nlohmann::json instrumented = instrumented_pass<W, A, D::malloc_provider>(r, point, rounds);
+  nlohmann::json instrumented =
+      instrumented_pass<W, A, D::malloc_provider, D::memory_model>(r, point, rounds);
   // Check mode verifies every byte, so it is slower: a quarter of the rounds.
   const std::uint64_t corruptions =
       check_pass<W, A>(r, point, std::max<std::uint64_t>(1, rounds / 4));

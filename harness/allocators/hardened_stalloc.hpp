@@ -8,7 +8,8 @@
 
 #include <stalloc/hardened.hpp>
 
-#include "allocators/stalloc.hpp"
+#include "allocators/descriptor.hpp"
+#include "allocators/stalloc_adapter.hpp"
 
 namespace harness {
 
@@ -17,10 +18,14 @@ struct HardenedStallocAllocator {
   static constexpr std::string_view description =
       "Stalloc<L,B,Hardened>: QuickFit with used and end-of-allocation bitmaps and encoded "
       "free-list headers; every pointer, size and list entry validated";
+  static constexpr Family family = Family::stalloc;
+  static constexpr Role role = Role::subject;
   static constexpr bool thread_safe = false;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
+  static constexpr MemoryModel memory_model = MemoryModel::fixed_arena;
   template <workloads::ArenaHint H>
-  using adapter = StallocAdapter<H.blocks, H.block_size, stalloc::Hardened>;
+  using adapter =
+      StallocAdapter<stalloc::Stalloc<H.blocks, H.block_size, stalloc::Hardened>, HeapHome::member>;
 };
 
 }  // namespace harness

@@ -13,8 +13,11 @@ struct MimallocAllocator {
   static constexpr std::string_view name = "mimalloc";
   static constexpr std::string_view description =
       "mimalloc (Debian libmimalloc) serving malloc/free/realloc via LD_PRELOAD in its worker";
+  static constexpr Family family = Family::preloaded;
+  static constexpr Role role = Role::competitor;
   static constexpr bool thread_safe = true;
   static constexpr MallocProvider malloc_provider = MallocProvider::mimalloc;
+  static constexpr MemoryModel memory_model = MemoryModel::whole_process;
   template <workloads::ArenaHint>
   using adapter = PreloadedMallocAdapter;
 };

@@ -76,8 +76,11 @@ struct PmrMonotonicAllocator {
   static constexpr std::string_view description =
       "std::pmr::monotonic_buffer_resource bump pointer (lower bound; released when live count "
       "hits 0)";
+  static constexpr Family family = Family::pmr;
+  static constexpr Role role = Role::bound;
   static constexpr bool thread_safe = false;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
+  static constexpr MemoryModel memory_model = MemoryModel::upstream_counted;
   template <workloads::ArenaHint>
   using adapter = PmrMonotonicAdapter;
 };

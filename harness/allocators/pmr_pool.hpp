@@ -52,8 +52,11 @@ struct PmrPoolAllocator {
   static constexpr std::string_view name = "pmr-pool";
   static constexpr std::string_view description =
       "std::pmr::unsynchronized_pool_resource over new/delete (no lock)";
+  static constexpr Family family = Family::pmr;
+  static constexpr Role role = Role::competitor;
   static constexpr bool thread_safe = false;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
+  static constexpr MemoryModel memory_model = MemoryModel::upstream_counted;
   template <workloads::ArenaHint>
   using adapter = PmrPoolAdapter;
 };

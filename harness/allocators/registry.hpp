@@ -1,6 +1,8 @@
 // THE place to add an allocator: write harness/allocators/<name>.hpp (a
 // descriptor, see descriptor.hpp) and add it to this list. The order is the
-// order of --list, of the runs and of the result table.
+// order of --list, of the runs and of the result table. Nothing else names
+// allocators: the run code, the results JSON and the scripts read the
+// descriptors' declared traits.
 #pragma once
 
 #include "allocators/hardened_stalloc.hpp"
@@ -19,7 +21,8 @@
 #include "type_list.hpp"
 
 // A test build may append one allocator to the list (harness/tests: the slot
-// isolation test compiles slot 0 with and without it). Never set otherwise.
+// isolation test compiles slot 0 with and without it; the one-file-plus-one-
+// line test builds a whole stalloc-bench with it). Never set otherwise.
 #if defined(STALLOC_BENCH_TEST_ALLOCATOR_HEADER)
 #include STALLOC_BENCH_TEST_ALLOCATOR_HEADER
 #define STALLOC_BENCH_TEST_ALLOCATOR , TestOnlyAllocator
@@ -35,5 +38,11 @@ using AllocatorRegistry =
              StallocChainAllocator, SystemAllocator, MimallocAllocator, JemallocAllocator,
              TcmallocAllocator, PmrMonotonicAllocator,
              PmrPoolAllocator STALLOC_BENCH_TEST_ALLOCATOR>;
+
+// Every registered descriptor declares every trait, and its adapter offers
+// what its declared memory model needs (else the message says what is missing).
+static_assert([]<class... Ds>(TypeList<Ds...>*) {
+  return (kOffersDeclaredMemoryModel<Ds> && ...);
+}(static_cast<AllocatorRegistry*>(nullptr)));
 
 }  // namespace harness

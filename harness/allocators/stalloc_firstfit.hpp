@@ -8,7 +8,8 @@
 
 #include <stalloc/stalloc.hpp>
 
-#include "allocators/stalloc.hpp"
+#include "allocators/descriptor.hpp"
+#include "allocators/stalloc_adapter.hpp"
 
 namespace harness {
 
@@ -16,10 +17,14 @@ struct StallocFirstFitAllocator {
   static constexpr std::string_view name = "stalloc-firstfit";
   static constexpr std::string_view description =
       "Stalloc<L,B,FirstFit>: the crate's exact first fit over the address-ordered free list";
+  static constexpr Family family = Family::stalloc;
+  static constexpr Role role = Role::subject;
   static constexpr bool thread_safe = false;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
+  static constexpr MemoryModel memory_model = MemoryModel::fixed_arena;
   template <workloads::ArenaHint H>
-  using adapter = StallocAdapter<H.blocks, H.block_size, stalloc::FirstFit>;
+  using adapter =
+      StallocAdapter<stalloc::Stalloc<H.blocks, H.block_size, stalloc::FirstFit>, HeapHome::member>;
 };
 
 }  // namespace harness

@@ -8,7 +8,8 @@
 
 #include <stalloc/indexed.hpp>
 
-#include "allocators/stalloc.hpp"
+#include "allocators/descriptor.hpp"
+#include "allocators/stalloc_adapter.hpp"
 
 namespace harness {
 
@@ -16,10 +17,14 @@ struct StallocIndexedAllocator {
   static constexpr std::string_view name = "stalloc-indexed";
   static constexpr std::string_view description =
       "Stalloc<L,B,Indexed>: local arena plus a chunk-start bitmap index (no free-list walks)";
+  static constexpr Family family = Family::stalloc;
+  static constexpr Role role = Role::subject;
   static constexpr bool thread_safe = false;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
+  static constexpr MemoryModel memory_model = MemoryModel::fixed_arena;
   template <workloads::ArenaHint H>
-  using adapter = StallocAdapter<H.blocks, H.block_size, stalloc::Indexed>;
+  using adapter =
+      StallocAdapter<stalloc::Stalloc<H.blocks, H.block_size, stalloc::Indexed>, HeapHome::member>;
 };
 
 }  // namespace harness

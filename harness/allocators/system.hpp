@@ -12,8 +12,11 @@ struct SystemAllocator {
   static constexpr std::string_view name = "system";
   static constexpr std::string_view description =
       "glibc malloc/free/realloc (the baseline every ratio is measured against)";
+  static constexpr Family family = Family::system;
+  static constexpr Role role = Role::competitor;
   static constexpr bool thread_safe = true;
   static constexpr MallocProvider malloc_provider = MallocProvider::glibc;
+  static constexpr MemoryModel memory_model = MemoryModel::whole_process;
   template <workloads::ArenaHint>
   using adapter = GlibcMallocAdapter;
 };

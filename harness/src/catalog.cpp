@@ -51,21 +51,27 @@ const std::vector<WorkloadEntry>& workload_catalog() {
   static const std::vector<WorkloadEntry> catalog = [] {
     std::vector<WorkloadEntry> v;
     WorkloadRegistry::for_each([&]<class W>() {
-      v.push_back({std::string(W::info.name), std::string(W::info.description), W::info.arena,
-                   W::info.multithreaded, requires { requires W::needs_input; },
-                   [](const workloads::Options& o) {
-      return W::points(o); },
-                   [](const workloads::Options& o) -> std::string {
-      const std::vector<workloads::Point> points = W::points(o);
-      if (points.empty()) return {};
-      const W probe(o, points.front());
-      return quick_scope(probe, o);
-                   }});
-});
-return v;
-}
-();
-return catalog;
+      constexpr const workloads::Info& info = W::info;
+      WorkloadEntry e;
+      e.name = std::string(info.name);
+      e.description = std::string(info.description);
+      e.arena = info.arena;
+      e.multithreaded = info.multithreaded;
+      e.uses_seed = info.uses_seed;
+      e.needs_input = info.needs_input;
+      e.exceeds_arena_on_purpose = info.exceeds_arena_on_purpose;
+      e.points = [](const workloads::Options& o) { return W::points(o); };
+      e.validate = [](const workloads::Options& o) -> std::string {
+        const std::vector<workloads::Point> points = W::points(o);
+        if (points.empty()) return {};
+        const W probe(o, points.front());
+        return quick_scope(probe, o);
+      };
+      v.push_back(std::move(e));
+    });
+    return v;
+  }();
+  return catalog;
 }
 
 const std::vector<AllocatorEntry>& allocator_catalog() {
@@ -73,27 +79,48 @@ const std::vector<AllocatorEntry>& allocator_catalog() {
     std::vector<AllocatorEntry> v;
     AllocatorRegistry::for_each([&]<class D>() {
       using A = typename D::template adapter<kProbeArena>;
-      constexpr bool arena = requires {
-        A::arena_footprint;
-      };
-      std::string version;
-      if constexpr (arena) {
-        version = std::string("stalloc ") + STALLOC_BENCH_STALLOC_VERSION + ", " +
-                  arena_adapter_name(type_name<A>());
-      } else if constexpr (CountsUpstream<A>) {
-        version = "GNU libstdc++ " + std::to_string(_GLIBCXX_RELEASE) + " std::pmr";
+      AllocatorEntry e;
+      e.name = std::string(D::name);
+      e.description = std::string(D::description);
+      e.family = D::family;
+      e.role = D::role;
+      e.thread_safe = D::thread_safe;
+      e.malloc_provider = D::malloc_provider;
+      e.memory_model = D::memory_model;
+      if constexpr (D::family == Family::stalloc) {
+        e.version = std::string("stalloc ") + STALLOC_BENCH_STALLOC_VERSION + ", " +
+                    arena_adapter_name(type_name<A>());
+      } else if constexpr (D::family == Family::pmr) {
+        e.version = "GNU libstdc++ " + std::to_string(_GLIBCXX_RELEASE) + " std::pmr";
       } else if constexpr (D::malloc_provider == MallocProvider::glibc) {
-        version = "glibc " + glibc_version();
+        e.version = "glibc " + glibc_version();
       }
-      v.push_back(
-          {std::string(D::name), std::string(D::description), D::thread_safe, D::malloc_provider,
-           arena, version,
-           std::is_same_v<A, PreloadedMallocAdapter> && D::malloc_provider != MallocProvider::glibc,
-           ""});
+      // An --external library runs under the adapter of the preloaded
+      // family: plain malloc calls, held bytes from RSS.
+      e.carries_external = D::family == Family::preloaded &&
+                           std::is_same_v<A, PreloadedMallocAdapter> &&
+                           D::malloc_provider != MallocProvider::glibc;
+      v.push_back(std::move(e));
     });
     return v;
   }();
   return catalog;
+}
+
+nlohmann::json allocator_traits_json(const AllocatorEntry& a) {
+  return {{"family", std::string(family_name(a.family))},
+          {"role", std::string(role_name(a.role))},
+          {"thread_safe", a.thread_safe},
+          {"malloc_provider", std::string(provider_name(a.malloc_provider))},
+          {"memory_model", std::string(memory_model_name(a.memory_model))}};
+}
+
+nlohmann::json workload_traits_json(const WorkloadEntry& w) {
+  return {{"multithreaded", w.multithreaded},
+          {"uses_seed", w.uses_seed},
+          {"needs_input", w.needs_input},
+          {"exceeds_arena_on_purpose", w.exceeds_arena_on_purpose},
+          {"arena", {{"blocks", w.arena.blocks}, {"block_size", w.arena.block_size}}}};
 }
 
 const WorkloadEntry* find_workload(const std::string& name) {

@@ -40,7 +40,7 @@ constexpr const char* kExamples = R"(Examples:
   stalloc-bench record --out my.trace -- ./my-program args
       record a program's allocations (LD_PRELOAD recorder), then replay them
       with --workload trace:my.trace
-  stalloc-bench --list
+  stalloc-bench --list [--format json]
 
 Exit status: 0 all entries ran, 1 an entry failed or found corruptions,
 2 bad command line, 130 interrupted (finished entries are still written).)";
@@ -119,7 +119,8 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   double min_time = 0;
 
   app.add_flag("--list", config.list,
-               "List every workload and allocator (with availability) and exit");
+               "List every workload and allocator (with availability) and exit; with "
+               "--format json, as JSON with their declared traits");
   // One value per occurrence, split here: CLI11's own splitting of "," (two
   // empty names) went on to take the next option as a name.
   app.add_option("-w,--workload", workload_args,

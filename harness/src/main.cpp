@@ -14,6 +14,6 @@ int main(int argc, char** argv) {
       harness::parse_command_line(argc, argv, config, std::cout, std::cerr);
   if (!cli.proceed) return cli.exit_code;
   if (config.worker || config.probe) return harness::worker_main(config);
-  if (config.list) return harness::list_catalog();
+  if (config.list) return harness::list_catalog(config.format);
   return harness::run_benchmarks(config);
 }

@@ -115,9 +115,17 @@ class AllocatorLookup {
  public:
   explicit AllocatorLookup(const Config& config) {
     const AllocatorEntry* carrier = external_carrier();
-    for (const ExternalAllocator& e : config.externals)
-      externals_.push_back({e.name, "external malloc replacement " + e.library + " (--external)",
-                            true, carrier->malloc_provider, false, "", false, e.library});
+    // An external library runs under the carrier's adapter, so it has the
+    // carrier's traits (a preloaded malloc replacement).
+    for (const ExternalAllocator& e : config.externals) {
+      AllocatorEntry a = *carrier;
+      a.name = e.name;
+      a.description = "external malloc replacement " + e.library + " (--external)";
+      a.version.clear();
+      a.carries_external = false;
+      a.external_library = e.library;
+      externals_.push_back(std::move(a));
+    }
   }
   const AllocatorEntry& operator()(const std::string& name) const {
     if (const AllocatorEntry* a = find_allocator(name)) return *a;
@@ -159,14 +167,17 @@ std::string results_label(const Config& config) {
   return label.size() > 80 ? label.substr(0, 80) : label;
 }
 
+// The allocator's declared traits (family, role, thread_safe,
+// malloc_provider, memory_model) travel with it: the scripts read them.
 json allocator_json(const AllocatorEntry& a, const Availability& av) {
-  return {{"name", a.name},
-          {"description", a.description},
-          {"available", av.available},
-          {"reason", av.available ? json(nullptr) : json(av.reason)},
-          {"thread_safe", a.thread_safe},
-          {"library", av.library.empty() ? json(nullptr) : json(av.library)},
-          {"version", av.version ? json(*av.version) : json(nullptr)}};
+  json j = {{"name", a.name},
+            {"description", a.description},
+            {"available", av.available},
+            {"reason", av.available ? json(nullptr) : json(av.reason)},
+            {"library", av.library.empty() ? json(nullptr) : json(av.library)},
+            {"version", av.version ? json(*av.version) : json(nullptr)}};
+  j.update(allocator_traits_json(a));
+  return j;
 }
 
 struct PlannedEntry {
@@ -243,9 +254,30 @@ std::string fmt_number(double v) {
   return buf;
 }
 
+// --format json: the list as one document (workloads[], allocators[] with
+// their declared traits and availability), for the scripts.
+int list_catalog_json(const std::map<std::string, Availability>& availability) {
+  json workloads = json::array();
+  for (const WorkloadEntry& w : workload_catalog()) {
+    json j = {{"name", w.name}, {"description", w.description}};
+    j.update(workload_traits_json(w));
+    workloads.push_back(std::move(j));
+  }
+  json allocators = json::array();
+  for (const AllocatorEntry& a : allocator_catalog())
+    allocators.push_back(allocator_json(a, availability.at(a.name)));
+  std::cout << json{{"workloads", workloads}, {"allocators", allocators}}.dump(2) << "\n";
+  return 0;
+}
+
 }  // namespace
 
-int list_catalog() {
+int list_catalog(Format format) {
+  if (format == Format::json) {
+    std::vector<const AllocatorEntry*> entries;
+    for (const AllocatorEntry& a : allocator_catalog()) entries.push_back(&a);
+    return list_catalog_json(probe_allocators(entries));
+  }
   std::cout << "Workloads (--workload NAME, NAME:key=value for one sweep point, or all):\n";
   for (const WorkloadEntry& w : workload_catalog()) {
     std::cout << "  " << w.name << std::string(w.name.size() < 20 ? 20 - w.name.size() : 1, ' ')

@@ -156,7 +156,7 @@ TYPED_TEST(Conformance, LargeSizes) {
 
 TYPED_TEST(Conformance, FixedArenaFailsWithNullptrAndRecovers) {
   using A = typename TestFixture::Adapter;
-  if constexpr (!harness::HasFixedArena<A>) {
+  if constexpr (TypeParam::memory_model != harness::MemoryModel::fixed_arena) {
     GTEST_SKIP() << "not a fixed arena";
   } else {
     std::vector<void*> blocks;
@@ -189,7 +189,8 @@ TEST(InstrumentedAdapter, CountsRequestedBytesFailuresAndFill) {
   using A = harness::StallocAllocator::adapter<workloads::ArenaHint{64, 16}>;  // 1 KiB
   auto a = std::make_unique<A>();
   const harness::TickClock clock;
-  harness::InstrumentedAdapter<A> ia(*a, clock, 1, 1, harness::HeldProbe::none);
+  harness::InstrumentedAdapter<A, harness::StallocAllocator::memory_model> ia(
+      *a, clock, 1, 1, harness::HeldProbe::none);
   ia.bind_thread(0);
   void* p = ia.allocate(100, 8);
   void* q = ia.allocate(200, 8);

@@ -12,8 +12,20 @@ STALLOC_BUILD_DIR="$build" "$repo/scripts/bench" --workload small-objects --quic
   >table.txt 2>err.txt || { cat err.txt table.txt >&2; exit 1; }
 cat table.txt
 grep -q '^# stalloc-bench .* | glibc ' table.txt || { echo "no machine line" >&2; exit 1; }
-for a in stalloc unsafe-stalloc sync-stalloc stalloc-chain system mimalloc jemalloc tcmalloc \
-         pmr-monotonic pmr-pool; do
+# Every registered allocator, as the run's allocators[] lists them (the
+# registry is the only list of names): each has its row, and its declared traits.
+allocators="$(/usr/bin/python3 -c '
+import json, sys
+doc = json.load(open("e2e.json"))
+for a in doc["allocators"]:
+    missing = [k for k in ("family", "role", "thread_safe", "malloc_provider", "memory_model")
+               if k not in a]
+    if missing:
+        sys.exit(a["name"] + " lacks " + ", ".join(missing))
+    print(a["name"])
+')"
+[ "$(echo "$allocators" | wc -l)" -ge 10 ] || { echo "too few allocators: $allocators" >&2; exit 1; }
+for a in $allocators; do
   grep -Eq "^small-objects +- +$a +1 " table.txt || { echo "table lacks $a" >&2; exit 1; }
 done
 grep -q "^results: e2e.json" table.txt || { echo "no results path" >&2; exit 1; }

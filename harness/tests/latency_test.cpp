@@ -21,6 +21,7 @@ namespace {
 
 using harness::HeldProbe;
 using harness::InstrumentedAdapter;
+using harness::MemoryModel;
 using harness::OpKind;
 using harness::TickClock;
 
@@ -64,7 +65,7 @@ struct EmptyAdapter {
 
 template <class A>
 nlohmann::json measure(A& inner, const TickClock& clock, int calls) {
-  InstrumentedAdapter<A> ia(inner, clock, 1, 7, HeldProbe::none);
+  InstrumentedAdapter<A, MemoryModel::whole_process> ia(inner, clock, 1, 7, HeldProbe::none);
   ia.bind_thread(0);
   for (int i = 0; i < calls; ++i) ia.deallocate(ia.allocate(16, 8), 16, 8);
   return harness::latency_summary(ia.samples(OpKind::allocate), clock);

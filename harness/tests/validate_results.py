@@ -65,6 +65,35 @@ def run_schema(exe, schema_path):
         assert stalloc and stalloc[0]["arena"]["blocks"] > 0, "arena shape printed"
         threads = {e["threads"] for e in doc["entries"] if e["workload"] == "threaded"}
         assert threads == {1, 2}, threads
+        # allocators[] carries every descriptor's declared traits, the same
+        # as --list --format json, and the run obeys them.
+        listed = json.loads(subprocess.run([exe, "--list", "--format", "json"], capture_output=True,
+                                           text=True, timeout=120, check=True).stdout)
+        traits = ("family", "role", "thread_safe", "malloc_provider", "memory_model")
+        by_name = {a["name"]: a for a in listed["allocators"]}
+        assert [a["name"] for a in doc["allocators"]] == list(by_name), "registry order"
+        for a in doc["allocators"]:
+            assert {k: a[k] for k in traits} == {k: by_name[a["name"]][k] for k in traits}, a
+        single = {a["name"] for a in doc["allocators"] if not a["thread_safe"]}
+        for e in doc["entries"]:
+            if e["workload"] == "threaded" and e["threads"] == 2:
+                assert (e["status"] == "not_applicable") == (e["allocator"] in single), e
+        arenas = {a["name"] for a in doc["allocators"]
+                  if a["memory_model"] in ("fixed_arena", "arena_plus_fallback")}
+        for e in ok:
+            assert (e["arena"] is not None) == (e["allocator"] in arenas), e
+        held = {"fixed_arena": {"arena_high_water"},
+                "arena_plus_fallback": {"arena_high_water+system"},
+                "upstream_counted": {"upstream_bytes"},
+                "whole_process": {"mallinfo2", "rss_growth"}}
+        model = {a["name"]: a["memory_model"] for a in doc["allocators"]}
+        for e in ok:
+            assert e["instrumented"]["held_source"] in held[model[e["allocator"]]], e
+        workloads = {w["name"]: w for w in listed["workloads"]}
+        for w in workloads.values():
+            for k in ("multithreaded", "uses_seed", "needs_input", "exceeds_arena_on_purpose"):
+                assert isinstance(w[k], bool), w
+        assert workloads["threaded"]["multithreaded"] and workloads["trace"]["needs_input"]
         # CSV on stdout: a header and one line per entry.
         lines = r.stdout.strip().splitlines()
         assert lines[0].startswith("workload,point,allocator,threads,status"), lines[0]

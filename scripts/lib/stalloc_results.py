@@ -29,6 +29,8 @@ READABLE_VERSIONS = (1, 2)
 INSTRUCTION_KIND = "stalloc-instruction-counts"
 
 REFERENCE_ALLOCATOR = "system"
+# The declared allocator traits that allocators[] carries (results/SCHEMA.md).
+TRAITS = ("family", "role", "thread_safe", "malloc_provider", "memory_model")
 
 
 class InputError(Exception):
@@ -107,6 +109,13 @@ class ResultFile:
         for e in self.entries:
             seen.setdefault(e.allocator, None)
         return list(seen)
+
+    def allocator_traits(self) -> dict[str, dict]:
+        """Name -> the traits its descriptor declares (family, role, thread_safe,
+        malloc_provider, memory_model: results/SCHEMA.md). The scripts group,
+        colour and gate by these, never by lists of names. Files written
+        before the traits existed give only what they have."""
+        return {a["name"]: {k: a[k] for k in TRAITS if k in a} for a in self.allocators}
 
     def multithreaded_workloads(self) -> set[str]:
         """Workloads run at more than one thread count (their rows say xN)."""
@@ -278,6 +287,15 @@ def _fill_missing_ratios(entries: list[Entry]) -> None:
     for e in entries:
         if e.ok and e.speedup_vs_system is None and reference.get(e.row) and e.median > 0:
             e.speedup_vs_system = reference[e.row] / e.median
+
+
+def merged_traits(files: list[ResultFile]) -> dict[str, dict]:
+    """allocator_traits() over several files, the first file's answer first."""
+    traits: dict[str, dict] = {}
+    for f in files:
+        for name, t in f.allocator_traits().items():
+            traits.setdefault(name, t)
+    return traits
 
 
 def load_all(paths: list[str]) -> list[ResultFile]:

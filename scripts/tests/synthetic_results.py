@@ -152,11 +152,26 @@ def make_run(seed=1, repetitions=10, noise=0.03, allocators=None, workloads=None
                     samples = [max(x, 0.01) for x in samples]
                     entries.append(entry(workload, point_name, pv, a, threads, samples))
     allocs = [{"name": a, "description": f"{a} allocator", "available": True, "reason": None,
-               "thread_safe": a not in ("stalloc", "unsafe-stalloc", "pmr-monotonic"),
-               "library": None, "version": None} for a in allocators]
+               "library": None, "version": None,
+               **traits(a, thread_safe=a not in ("stalloc", "unsafe-stalloc", "pmr-monotonic"))}
+              for a in allocators]
     doc = {"schema_version": 2, "context": context(quick=quick, repetitions=repetitions),
            "allocators": allocs, "entries": entries}
     return fill_ratios(doc)
+
+
+def traits(name, thread_safe=True):
+    """The declared traits a real run's allocators[] carries, made up from the name."""
+    family = ("stalloc" if "stalloc" in name else "pmr" if name.startswith("pmr") else
+              "system" if name == "system" else "preloaded")
+    return {"family": family,
+            "role": ("subject" if family == "stalloc" else
+                     "bound" if name == "pmr-monotonic" else "competitor"),
+            "thread_safe": thread_safe,
+            "malloc_provider": name if family == "preloaded" else "glibc",
+            "memory_model": ("fixed_arena" if family == "stalloc" and name != "stalloc-chain" else
+                             "arena_plus_fallback" if family == "stalloc" else
+                             "upstream_counted" if family == "pmr" else "whole_process")}
 
 
 def scaled(doc, allocator, factor):
@@ -186,7 +201,7 @@ def instruction_run(counts=None, factor=None):
     ctx["measurement"] = "callgrind"
     return {"schema_version": 2, "kind": "stalloc-instruction-counts", "context": ctx,
             "allocators": [{"name": a, "description": a, "available": True, "reason": None,
-                            "thread_safe": True, "library": None, "version": None} for a in counts],
+                            "library": None, "version": None, **traits(a)} for a in counts],
             "entries": entries}
 
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include "capped_allocator.hpp"
 #include "checking_allocator.hpp"
@@ -15,6 +16,9 @@
 #include "test_driver.hpp"
 #include "workloads/metrics.hpp"
 #include "workloads/synthetic.hpp"
+#if defined(STALLOC_BENCH_TEST_WORKLOAD_HEADER)  // the one-file test's extra workload
+#include STALLOC_BENCH_TEST_WORKLOAD_HEADER
+#endif
 
 namespace {
 
@@ -33,6 +37,17 @@ struct AsTestTypes<std::tuple<W...>> {
   using type = ::testing::Types<W...>;
 };
 
+// The workloads under test: every synthetic workload, and in the harness's
+// one-file-plus-one-line test (harness/tests/CMakeLists.txt) one more from
+// the test tree, as a new workload's one line in synthetic.hpp would add it.
+#if defined(STALLOC_BENCH_TEST_WORKLOAD_HEADER)
+using TestedWorkloads =
+    decltype(std::tuple_cat(std::declval<workloads::SyntheticWorkloads>(),
+                            std::declval<std::tuple<workloads::TestOnlyWorkload>>()));
+#else
+using TestedWorkloads = workloads::SyntheticWorkloads;
+#endif
+
 template <class W>
 class WorkloadConformance : public ::testing::Test {};
 
@@ -46,8 +61,7 @@ struct WorkloadName {
   }
 };
 
-TYPED_TEST_SUITE(WorkloadConformance, AsTestTypes<workloads::SyntheticWorkloads>::type,
-                 WorkloadName);
+TYPED_TEST_SUITE(WorkloadConformance, AsTestTypes<TestedWorkloads>::type, WorkloadName);
 
 constexpr unsigned kRounds = 3;
 
@@ -98,16 +112,8 @@ TYPED_TEST(WorkloadConformance, CheckModeDoesNotChangeTheRequests) {
   EXPECT_EQ(in_fast_mode.request_checksum(), in_check_mode.request_checksum());
 }
 
-// The crate's examples have fixed shapes (uses_seed = false): for them a
+// The crate's examples have fixed shapes (Info::uses_seed false): for them a
 // different seed must give the same requests.
-template <class W>
-constexpr bool uses_seed() {
-  if constexpr (requires { W::uses_seed; }) {
-    return W::uses_seed;
-  } else {
-    return true;
-  }
-}
 
 TYPED_TEST(WorkloadConformance, SameSeedSameRequestsDifferentSeedDifferent) {
   using W = TypeParam;
@@ -118,7 +124,7 @@ TYPED_TEST(WorkloadConformance, SameSeedSameRequestsDifferentSeedDifferent) {
     const W b{options, point};
     const W c{quick_check(43, 2), point};
     EXPECT_EQ(a.request_checksum(), b.request_checksum());
-    if (uses_seed<W>()) {
+    if (W::info.uses_seed) {
       EXPECT_NE(a.request_checksum(), c.request_checksum());
     } else {
       EXPECT_EQ(a.request_checksum(), c.request_checksum());
@@ -231,7 +237,7 @@ TYPED_TEST(WorkloadConformance, ArenaHintHoldsThePeakLiveSet) {
       W w{options, point};
       CheckingAllocator a;
       run_workload(w, a, options, 1);
-      if (!W::exceeds_arena_on_purpose) {
+      if (!W::info.exceeds_arena_on_purpose) {
         EXPECT_LE(w.peak_requested_bytes(), capacity);
       }
     }

@@ -38,7 +38,6 @@ namespace workloads {
 
 class CacheScratch {
  public:
-  static constexpr bool exceeds_arena_on_purpose = false;
   static constexpr std::size_t kObjectsPerRound = 64;
   static constexpr std::size_t kRoundsInStream = 16;
   static constexpr std::size_t kWritesPerByte = 100;
@@ -47,10 +46,17 @@ class CacheScratch {
   static constexpr std::size_t kHandedSize = 8;
   static constexpr std::size_t kAlign = 8;
 
-  static constexpr Info info{"cache-scratch",
-                             "false sharing: threads allocate 8-32 B objects and write each byte "
-                             "100 times; 64 objects/round/thread",
-                             ArenaHint{1024, 8}, true};
+  static constexpr Info info{
+      .name = "cache-scratch",
+      .description =
+          "false sharing: threads allocate 8-32 B objects and write each byte "
+          "100 times; 64 objects/round/thread",
+      .arena = ArenaHint{1024, 8},
+      .multithreaded = true,
+      .uses_seed = true,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

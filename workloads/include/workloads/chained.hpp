@@ -33,8 +33,6 @@ namespace workloads {
 
 class Chained {
  public:
-  static constexpr bool uses_seed = false;
-  static constexpr bool exceeds_arena_on_purpose = true;  // the big strings need the fallback
   static constexpr std::size_t kSmallPerRound = 10'000;
   static constexpr std::string_view kSmall = "hello!";
   static constexpr std::size_t kBigSize = 100'000;
@@ -43,9 +41,16 @@ class Chained {
   static constexpr std::size_t kAlign = 1;
 
   static constexpr Info info{
-      "chained",
-      "crate example: 10,000 6 B strings + one kept 100 KB string per round (a chain's fallback)",
-      ArenaHint{1024, 8}, false};
+      .name = "chained",
+      .description =
+          "crate example: 10,000 6 B strings + one kept 100 KB string per round (a chain's "
+          "fallback)",
+      .arena = ArenaHint{1024, 8},
+      .multithreaded = false,
+      .uses_seed = false,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = true,  // the big strings need the fallback
+  };
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

@@ -20,13 +20,17 @@ namespace workloads {
 class FastVectors {
  public:
   // The crate's fixed shape; the seed changes nothing.
-  static constexpr bool uses_seed = false;
-  static constexpr bool exceeds_arena_on_purpose = false;
 
   static constexpr Info info{
-      "fast-vectors",
-      "crate example: 2 int vectors x 10 pushes, grown by realloc, then clear(); 512 per round",
-      ArenaHint{1000, 4}, false};
+      .name = "fast-vectors",
+      .description =
+          "crate example: 2 int vectors x 10 pushes, grown by realloc, then clear(); 512 per round",
+      .arena = ArenaHint{1000, 4},
+      .multithreaded = false,
+      .uses_seed = false,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

@@ -30,7 +30,6 @@ namespace workloads {
 
 class Large {
  public:
-  static constexpr bool exceeds_arena_on_purpose = false;
   static constexpr std::size_t kLive = 4;
   static constexpr std::size_t kMinSize = 64 * 1024;
   static constexpr std::size_t kMaxSize = 4 * 1024 * 1024;
@@ -38,10 +37,17 @@ class Large {
   static constexpr std::size_t kRoundsInStream = 8;
   static constexpr std::size_t kAlign = 64;  // cache-line aligned, as buffers for SIMD code are
 
-  static constexpr Info info{"large",
-                             "4 live buffers of 64 KiB-4 MiB, replace a random one per step, "
-                             "touch every page; 128 requests/round",
-                             ArenaHint{65535, 512}, false};
+  static constexpr Info info{
+      .name = "large",
+      .description =
+          "4 live buffers of 64 KiB-4 MiB, replace a random one per step, "
+          "touch every page; 128 requests/round",
+      .arena = ArenaHint{65535, 512},
+      .multithreaded = false,
+      .uses_seed = true,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

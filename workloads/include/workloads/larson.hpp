@@ -43,7 +43,6 @@ namespace workloads {
 
 class Larson {
  public:
-  static constexpr bool exceeds_arena_on_purpose = false;
   static constexpr std::size_t kSlots = 512;
   static constexpr std::size_t kMinSize = 8;
   static constexpr std::size_t kMaxSize = 512;
@@ -54,10 +53,17 @@ class Larson {
   static constexpr std::size_t kBatch = 16;
   static constexpr std::size_t kAlign = 8;
 
-  static constexpr Info info{"larson",
-                             "server pattern: threads replace random 8-512 B objects, 10% handed "
-                             "to another thread to free; 2048 steps/round/thread",
-                             ArenaHint{65535, 64}, true};
+  static constexpr Info info{
+      .name = "larson",
+      .description =
+          "server pattern: threads replace random 8-512 B objects, 10% handed "
+          "to another thread to free; 2048 steps/round/thread",
+      .arena = ArenaHint{65535, 64},
+      .multithreaded = true,
+      .uses_seed = true,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

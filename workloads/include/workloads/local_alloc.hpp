@@ -20,13 +20,17 @@ namespace workloads {
 
 class LocalAlloc {
  public:
-  static constexpr bool uses_seed = false;
-  static constexpr bool exceeds_arena_on_purpose = false;
-
   static constexpr Info info{
-      "local-alloc",
-      "crate example: fresh 200x4 B arena per iteration, 2 int vectors x 10 pushes; 512 per round",
-      ArenaHint{200, 4}, false};
+      .name = "local-alloc",
+      .description =
+          "crate example: fresh 200x4 B arena per iteration, 2 int vectors x 10 pushes; 512 per "
+          "round",
+      .arena = ArenaHint{200, 4},
+      .multithreaded = false,
+      .uses_seed = false,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

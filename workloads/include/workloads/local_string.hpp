@@ -25,8 +25,6 @@ namespace workloads {
 
 class LocalString {
  public:
-  static constexpr bool uses_seed = false;
-  static constexpr bool exceeds_arena_on_purpose = false;
   static constexpr std::size_t kStringsPerRound = 1024;
   static constexpr std::size_t kBufferSize = 50 * 4;
   static constexpr std::size_t kAlign = 1;
@@ -34,9 +32,16 @@ class LocalString {
   static constexpr std::string_view kSecond = "world!";
 
   static constexpr Info info{
-      "local-string",
-      "crate example: \"Hello, world!\" built in a 200 B (50 x 4 B block) buffer; 1024 per round",
-      ArenaHint{200, 4}, false};
+      .name = "local-string",
+      .description =
+          "crate example: \"Hello, world!\" built in a 200 B (50 x 4 B block) buffer; 1024 per "
+          "round",
+      .arena = ArenaHint{200, 4},
+      .multithreaded = false,
+      .uses_seed = false,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

@@ -40,7 +40,6 @@ namespace workloads {
 
 class ProducerConsumer {
  public:
-  static constexpr bool exceeds_arena_on_purpose = false;
   static constexpr std::size_t kObjectsPerRound = 1024;
   static constexpr std::size_t kRoundsInStream = 4;
   static constexpr std::size_t kMinSize = 16;
@@ -49,10 +48,17 @@ class ProducerConsumer {
   static constexpr std::size_t kBatch = 32;
   static constexpr std::size_t kAlign = 8;
 
-  static constexpr Info info{"producer-consumer",
-                             "thread pairs: one allocates 16-512 B objects and queues them, the "
-                             "other frees them; 1024 objects/round",
-                             ArenaHint{65535, 64}, true};
+  static constexpr Info info{
+      .name = "producer-consumer",
+      .description =
+          "thread pairs: one allocates 16-512 B objects and queues them, the "
+          "other frees them; 1024 objects/round",
+      .arena = ArenaHint{65535, 64},
+      .multithreaded = true,
+      .uses_seed = true,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

@@ -45,7 +45,6 @@ namespace workloads {
 
 class RandomFree {
  public:
-  static constexpr bool exceeds_arena_on_purpose = false;
   static constexpr std::size_t kStepsPerRound = 2048;
   static constexpr std::size_t kRoundsInStream = 8;
   static constexpr std::size_t kAlign = 8;
@@ -63,10 +62,16 @@ class RandomFree {
   static constexpr std::size_t kMaxHoles = 4096;
 
   static constexpr Info info{
-      "random-free",
-      "K live objects of 16-128 B, replace a random one per step; sweeps live=16..16384 and "
-      "holes=16..4096 (first-fit worst case)",
-      ArenaHint{65535, 32}, false};
+      .name = "random-free",
+      .description =
+          "K live objects of 16-128 B, replace a random one per step; sweeps live=16..16384 and "
+          "holes=16..4096 (first-fit worst case)",
+      .arena = ArenaHint{65535, 32},
+      .multithreaded = false,
+      .uses_seed = true,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
 
   static std::vector<Point> points(const Options& options) {
     std::vector<Point> result;

@@ -41,7 +41,6 @@ namespace workloads {
 
 class ReallocGrowth {
  public:
-  static constexpr bool exceeds_arena_on_purpose = false;
   static constexpr std::size_t kConcurrent = 8;
   static constexpr std::size_t kContainersPerRound = 256;
   static constexpr std::size_t kMinLength = 16;
@@ -51,10 +50,16 @@ class ReallocGrowth {
   static constexpr std::size_t kStringInline = 15;  // libstdc++'s SSO capacity
 
   static constexpr Info info{
-      "realloc-growth",
-      "8 vectors/strings grown element by element via reallocate (doubling), 16 B-32 KiB; "
-      "grow in place vs move",
-      ArenaHint{65535, 16}, false};
+      .name = "realloc-growth",
+      .description =
+          "8 vectors/strings grown element by element via reallocate (doubling), 16 B-32 KiB; "
+          "grow in place vs move",
+      .arena = ArenaHint{65535, 16},
+      .multithreaded = false,
+      .uses_seed = true,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

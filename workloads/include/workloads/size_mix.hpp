@@ -37,16 +37,22 @@ namespace workloads {
 
 class SizeMix {
  public:
-  static constexpr bool exceeds_arena_on_purpose = false;
   static constexpr std::size_t kRequestsPerRound = 4096;
   static constexpr std::size_t kAllocationsInStream = 32768;
   static constexpr std::size_t kAllocationsInStreamQuick = 8192;
   static constexpr std::size_t kAlign = 8;
 
   static constexpr Info info{
-      "size-mix",
-      "realistic sizes (most < 64 B, tail to 64 KiB) with random lifetimes; 4096 requests/round",
-      ArenaHint{65535, 32}, false};
+      .name = "size-mix",
+      .description =
+          "realistic sizes (most < 64 B, tail to 64 KiB) with random lifetimes; 4096 "
+          "requests/round",
+      .arena = ArenaHint{65535, 32},
+      .multithreaded = false,
+      .uses_seed = true,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

@@ -34,9 +34,15 @@ struct SmallObjectsShape {
   // Peak live set is at most 256 x 64 B = 16 KiB (in practice about 5 KiB);
   // the 64 KiB arena leaves room for any first-fit fragmentation.
   static constexpr Info info{
-      "small-objects",
-      "8-64 B objects, small mostly-LIFO live set (parser/interpreter); 4096 requests/round",
-      ArenaHint{8192, 8}, false};
+      .name = "small-objects",
+      .description =
+          "8-64 B objects, small mostly-LIFO live set (parser/interpreter); 4096 requests/round",
+      .arena = ArenaHint{8192, 8},
+      .multithreaded = false,
+      .uses_seed = true,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
   static constexpr std::uint32_t kLifoPerMille = 900;
 };
 
@@ -48,7 +54,6 @@ class BasicSmallObjects {
   static constexpr std::size_t kMaxLive = 256;            // hard cap of the live set
   static constexpr std::size_t kAlign = 8;
   static constexpr std::uint32_t kLifoPerMille = Shape::kLifoPerMille;
-  static constexpr bool exceeds_arena_on_purpose = false;
   static constexpr Info info = Shape::info;
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }

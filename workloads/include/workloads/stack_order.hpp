@@ -15,9 +15,16 @@ namespace workloads {
 
 struct StackOrderShape {
   static constexpr Info info{
-      "stack-order",
-      "small-objects freed strictly last-in first-out (Stalloc's best case); 4096 requests/round",
-      ArenaHint{8192, 8}, false};
+      .name = "stack-order",
+      .description =
+          "small-objects freed strictly last-in first-out (Stalloc's best case); 4096 "
+          "requests/round",
+      .arena = ArenaHint{8192, 8},
+      .multithreaded = false,
+      .uses_seed = true,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,
+  };
   static constexpr std::uint32_t kLifoPerMille = 1000;
 };
 

@@ -30,17 +30,21 @@ namespace workloads {
 
 class Threaded {
  public:
-  static constexpr bool uses_seed = false;
-  static constexpr bool exceeds_arena_on_purpose = false;  // up to 6 threads
   static constexpr std::size_t kBoxesPerRound = 1000;
   static constexpr std::size_t kBoxSize = sizeof(std::int32_t);
   static constexpr std::size_t kAlign = alignof(std::int32_t);
   static constexpr std::int32_t kValue = 3;  // the crate boxes a 3
 
   static constexpr Info info{
-      "threaded",
-      "crate example: threads box an int and drop it, 1000 per round, in one 6x4 B arena",
-      ArenaHint{6, 4}, true};
+      .name = "threaded",
+      .description =
+          "crate example: threads box an int and drop it, 1000 per round, in one 6x4 B arena",
+      .arena = ArenaHint{6, 4},
+      .multithreaded = true,
+      .uses_seed = false,
+      .needs_input = false,
+      .exceeds_arena_on_purpose = false,  // up to 6 threads
+  };
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

@@ -30,20 +30,20 @@ namespace workloads {
 class TraceReplay {
  public:
   static constexpr Info info{
-      "trace",
-      "replays a recorded program's allocations (trace:FILE; binary, text or valgrind log), "
-      "serialized",
+      .name = "trace",
+      .description =
+          "replays a recorded program's allocations (trace:FILE; binary, text or valgrind log), "
+          "serialized",
       // Stalloc's largest arena shape with 128-byte blocks: 8 MiB. Traces
       // whose live set is larger get failed requests, counted.
-      ArenaHint{65535, 128},
-      false,
+      .arena = ArenaHint{65535, 128},
+      .multithreaded = false,
+      .uses_seed = false,
+      .needs_input = true,  // `--workload all` skips it: it needs a file (trace:FILE)
+      .exceeds_arena_on_purpose = false,
   };
   // Quick runs replay this many ops of the trace (then free what is live).
   static constexpr std::uint64_t kQuickOps = 100'000;
-
-  // Constructing it needs a file (Options::input): a harness running
-  // `--workload all` skips workloads that declare this.
-  static constexpr bool needs_input = true;
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 

@@ -39,18 +39,18 @@ namespace workloads {
 class TraceReplayThreads {
  public:
   static constexpr Info info{
-      "trace-threads",
-      "replays a recorded trace keeping its threads (trace-threads:FILE; --threads = recorded "
-      "thread count)",
-      ArenaHint{65535, 128},
-      true,
+      .name = "trace-threads",
+      .description =
+          "replays a recorded trace keeping its threads (trace-threads:FILE; --threads = recorded "
+          "thread count)",
+      .arena = ArenaHint{65535, 128},
+      .multithreaded = true,
+      .uses_seed = false,
+      .needs_input = true,  // `--workload all` skips it: it needs a file (trace-threads:FILE)
+      .exceeds_arena_on_purpose = false,
   };
   static constexpr std::uint64_t kQuickOps = 100'000;
   static constexpr int kStallSeconds = 60;
-
-  // Constructing it needs a file (Options::input): a harness running
-  // `--workload all` skips workloads that declare this.
-  static constexpr bool needs_input = true;
 
   static std::vector<Point> points(const Options&) { return {Point{}}; }
 
