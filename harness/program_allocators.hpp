@@ -11,28 +11,40 @@
 #include <string_view>
 #include <variant>
 
-#include "allocators/descriptor.hpp"
+#include "allocators/memory_model.hpp"
+#include "allocators/traits.hpp"
 #include "preload.hpp"
 
 namespace harness {
 
+// Traits as the allocator descriptors declare them (allocators/traits.hpp);
+// the memory model of every program run is the whole process (its peak RSS).
 struct ProgramAllocator {
   std::string_view name;
   std::string_view description;
+  Family family;
+  Role role;
   // Which library's malloc the probe must see; `stalloc` is not one of the
   // harness's in-process providers, so it has its own locator below.
   bool is_stalloc = false;
   MallocProvider provider = MallocProvider::glibc;
+
+  std::string_view provider_label() const {
+    return is_stalloc ? "stalloc" : provider_name(provider);
+  }
 };
 
 inline constexpr ProgramAllocator kProgramAllocators[] = {
-    {"system", "glibc malloc (no preload)", false, MallocProvider::glibc},
-    {"stalloc", "libstalloc-malloc.so: Stalloc arenas in front of glibc", true,
+    {"system", "glibc malloc (no preload)", Family::system, Role::competitor, false,
      MallocProvider::glibc},
-    {"mimalloc", "mimalloc (Debian libmimalloc2.0), preloaded", false, MallocProvider::mimalloc},
-    {"jemalloc", "jemalloc (Debian libjemalloc2), preloaded", false, MallocProvider::jemalloc},
-    {"tcmalloc", "tcmalloc (Debian libgoogle-perftools4), preloaded", false,
-     MallocProvider::tcmalloc},
+    {"stalloc", "libstalloc-malloc.so: Stalloc arenas in front of glibc", Family::stalloc,
+     Role::subject, true, MallocProvider::glibc},
+    {"mimalloc", "mimalloc (Debian libmimalloc2.0), preloaded", Family::preloaded, Role::competitor,
+     false, MallocProvider::mimalloc},
+    {"jemalloc", "jemalloc (Debian libjemalloc2), preloaded", Family::preloaded, Role::competitor,
+     false, MallocProvider::jemalloc},
+    {"tcmalloc", "tcmalloc (Debian libgoogle-perftools4), preloaded", Family::preloaded,
+     Role::competitor, false, MallocProvider::tcmalloc},
 };
 
 // The library to preload for `a` ("" for system), or why there is none.

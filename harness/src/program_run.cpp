@@ -725,6 +725,10 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
          {"available", r.unavailable.empty()},
          {"reason", r.unavailable.empty() ? json(nullptr) : json(r.unavailable)},
          {"thread_safe", true},
+         {"family", family_name(r.allocator->family)},
+         {"role", role_name(r.allocator->role)},
+         {"malloc_provider", r.allocator->provider_label()},
+         {"memory_model", memory_model_name(MemoryModel::whole_process)},
          {"library", r.library.empty() ? json(nullptr) : json(r.library)},
          {"version", nullptr}});
   document["entries"] = entries;
