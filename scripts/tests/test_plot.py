@@ -35,7 +35,7 @@ class PlotTest(unittest.TestCase):
         self.assertEqual(names, sorted([
             "time-per-op.png", "sweep-random-free-live.png", "sweep-random-free-holes.png",
             "threads-larson.png", "latency-small-objects.png", "latency-random-free_live_16.png",
-            "latency-larson.png"]))
+            "latency-larson.png", "peak-rss.png"]))
         for n in names:
             w, h = png_size(os.path.join(out_dir, n))
             self.assertGreater(w, 600)
