@@ -18,7 +18,6 @@
 #pragma once
 
 #include <cstddef>
-#include <cstring>
 #include <type_traits>
 #include <utility>
 
@@ -166,7 +165,7 @@ class AllocChain {
                                          std::size_t align) noexcept {
     void* q = second().allocate(new_size, align);
     if (q == nullptr) return nullptr;
-    std::memcpy(q, p, old_size < new_size ? old_size : new_size);
+    detail::copy_contents(q, p, old_size < new_size ? old_size : new_size);
     first().deallocate(p, old_size, align);
     return q;
   }

@@ -308,6 +308,24 @@ inline void unpoison(const void* p, std::size_t n) noexcept {
 #endif
 }
 
+// The copy of a moved allocation's contents (grow and shrink when they
+// move, a chain moving data between links), through the C library's memcpy.
+// Out of line on purpose: inline, GCC 12 sees the size bounded by the arena
+// and expands the copy as `rep movsq`, whose start-up alone (~30 cycles on
+// this AMD EPYC) cost more than the rest of grow for the 16- to 64-byte
+// copies of a growing vector; glibc's memcpy does those in a few vector
+// moves. fast-vectors' loop, Stalloc<1000, 4>, taskset: 16.2 -> 14.8 ns per
+// call. noipa keeps GCC from propagating the bound into the function.
+#if defined(__clang__)
+[[gnu::noinline]]
+#else
+[[gnu::noipa]]
+#endif
+inline void
+copy_contents(void* to, const void* from, std::size_t n) noexcept {
+  std::memcpy(to, from, n);
+}
+
 // The arena's alignment: B (capped, see kMaxObjectAlign), or more when a
 // policy adds a member that needs it (the Indexed policy's 64-bit words with
 // B = 4). An alignas weaker than a member's own alignment is ill-formed, and
@@ -561,7 +579,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     }
     void* q = allocate(new_size, align);
     if (q == nullptr) return nullptr;
-    std::memcpy(q, p, old_size < new_size ? old_size : new_size);
+    detail::copy_contents(q, p, old_size < new_size ? old_size : new_size);
     if (quick_lists > 0 && old_count * B >= kCoalesceVacatedBytes) {
       // The place of a moved allocation of 64 bytes or more coalesces at
       // once instead of going on a quick list: a growing container is not
@@ -609,7 +627,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     if ((reinterpret_cast<std::uintptr_t>(p) & (align - 1)) != 0) {
       void* q = allocate(new_size, align);
       if (q == nullptr) return nullptr;
-      std::memcpy(q, p, new_size < old_size ? new_size : old_size);
+      detail::copy_contents(q, p, new_size < old_size ? new_size : old_size);
       if constexpr (Policy::checks) {
         free_allocation(at, old_count);  // checked above: not again
       } else {
