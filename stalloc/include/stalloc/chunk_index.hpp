@@ -196,8 +196,12 @@ class ChunkIndex {
         continue;
       }
       std::size_t group_true = 0;  // the group's true cap, if no fit is found
-      const std::size_t w_end = (g + 1) * 64 < kWords ? (g + 1) * 64 : kWords;
-      for (std::size_t w = g * 64; w < w_end; ++w) {
+      // Only the words where a chunk starts (the summary's bits): an empty
+      // word adds nothing to the group's true cap, and skipping it keeps a
+      // sparse group from costing 64 cap checks. (An empty word's own cap may
+      // stay stale-high: still an upper bound.)
+      for (std::uint64_t nonempty = summary(g); nonempty != 0; nonempty &= nonempty - 1) {
+        const std::size_t w = g * 64 + static_cast<std::size_t>(std::countr_zero(nonempty));
         std::size_t word_bound = cap(word_cap_[w]);
         if (word_bound >= count) {
           std::size_t word_true = 0;
