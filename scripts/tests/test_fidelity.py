@@ -6,6 +6,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import sys
 import tempfile
 import unittest
 
@@ -204,6 +205,76 @@ class FidelityTest(unittest.TestCase):
         self.assertEqual(rc, 2)
         self.assertIn("-o takes a .md or .json file", err)
         self.assertFalse(os.path.exists(good))
+
+    # ------------------------------------------- measuring, with a fake bench
+
+    def fake_bench(self):
+        """A stalloc-bench that answers with fixtures (fake_bench.py) and logs."""
+        path = self.out("stalloc-bench")
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(f'#!/bin/sh\nexec "{sys.executable}" "{here}/fake_bench.py" "$@"\n')
+        os.chmod(path, 0o755)
+        os.environ["FAKE_BENCH_LOG"] = self.out("calls.jsonl")
+        self.addCleanup(os.environ.pop, "FAKE_BENCH_LOG", None)
+        return path
+
+    def calls(self):
+        with open(self.out("calls.jsonl"), encoding="utf-8") as f:
+            return [json.loads(line) for line in f]
+
+    def test_measuring_records_runs_then_replays_the_counterparts(self):
+        bench, keep, result = self.fake_bench(), self.out("keep"), self.out("m.json")
+        rc, _, err = run_script("fidelity", "perl", "python3", "--bench", bench, "-r", "3",
+                                "--max-live", "4G", "--keep", keep, "-o", result)
+        self.assertEqual(rc, 0, err)
+        calls = self.calls()
+        kinds = [c["argv"][0] if c["argv"][0] in ("record", "run") else
+                 "list" if "--list" in c["argv"] else "replay" for c in calls]
+        self.assertEqual(kinds, ["record", "record", "run", "list", "replay"])
+        perl, python = calls[0], calls[1]
+        # The catalog's command, {programs} expanded, in a fresh work
+        # directory, with the catalog's environment.
+        self.assertEqual(perl["argv"][:4], ["record", "--out", f"{keep}/traces/perl.trace", "--"])
+        self.assertTrue(perl["argv"][5].endswith("workloads/programs/perl-hashes.pl"), perl)
+        self.assertNotEqual(perl["cwd"], python["cwd"])
+        self.assertFalse(os.path.exists(perl["cwd"]))  # removed after recording
+        self.assertEqual(python["PYTHONMALLOC"], "malloc")
+        run = calls[2]["argv"]
+        self.assertEqual(run[run.index("--program") + 1], "perl,python3")
+        self.assertEqual(run[run.index("--repetitions") + 1], "3")
+        replay = calls[4]["argv"]
+        # The counterparts of the run's allocators, by traits: not the
+        # fixed-arena stalloc the fake harness also lists.
+        self.assertEqual(replay[replay.index("--allocator") + 1],
+                         "system,stalloc-chain,mimalloc,jemalloc")
+        self.assertEqual(replay[replay.index("--workload") + 1],
+                         f"trace:{keep}/traces/perl.trace,trace:{keep}/traces/python3.trace")
+        self.assertEqual(replay[replay.index("--max-live") + 1], "4G")
+        with open(result, encoding="utf-8") as f:
+            self.assertEqual([p["program"] for p in json.load(f)["programs"]], ["perl", "python3"])
+        self.assertTrue(os.path.isfile(os.path.join(keep, "programs.json")))
+
+    def test_reusing_traces_records_nothing(self):
+        bench, traces = self.fake_bench(), self.out("traces")
+        os.makedirs(traces)
+        open(os.path.join(traces, "perl.trace.zst"), "wb").close()
+        rc, _, err = run_script("fidelity", "perl", "--bench", bench, "--traces", traces)
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("record", [c["argv"][0] for c in self.calls()])
+        rc, _, err = run_script("fidelity", "sqlite3", "--bench", bench, "--traces", traces)
+        self.assertEqual(rc, 2)
+        self.assertIn("no trace of sqlite3", err)
+
+    def test_a_failed_step_exits_1_and_writes_nothing(self):
+        bench, result = self.fake_bench(), self.out("never.json")
+        os.environ["FAKE_BENCH_FAIL"] = "run"
+        self.addCleanup(os.environ.pop, "FAKE_BENCH_FAIL", None)
+        rc, out, err = run_script("fidelity", "perl", "--bench", bench, "-o", result)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("stalloc-bench run failed (exit 2)", err)
+        self.assertEqual(err.count("fidelity: error"), 1, err)
+        self.assertFalse(os.path.exists(result))
 
     def test_help(self):
         rc, out, _ = run_script("fidelity", "--help")
