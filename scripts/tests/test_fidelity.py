@@ -133,6 +133,19 @@ class FidelityTest(unittest.TestCase):
         self.assertIn("| p1 | 1,000 ms (1.00x), 200 MiB | 900 ms (0.90x), 150 MiB |", out)
         self.assertIn("Where the time went", out)
 
+    def test_failed_glibc_run_leaves_nothing_to_compare(self):
+        doc = self.programs
+        for i, e in enumerate(doc["entries"]):
+            if (e["workload"], e["allocator"]) == ("program:p1", "system"):
+                doc["entries"][i] = syn.program_entry("p1", "system", [], status="failed")
+        self.programs_path = self.write(doc, "programs.json")
+        r = self.result()
+        p1, rows = self.rows(r, "p1")
+        self.assertEqual({row["status"] for row in rows.values()}, {"no glibc reference"})
+        self.assertEqual(p1["ranking"]["predicted"], [])
+        self.assertIsNone(p1["ranking"]["kendall_tau"])
+        self.assertEqual(r["summary"]["predictions"], 3)  # p2's only
+
     def test_one_program_named(self):
         r = self.result("p2")
         self.assertEqual([p["program"] for p in r["programs"]], ["p2"])
