@@ -78,6 +78,13 @@ class Entry:
     latency: dict = field(default_factory=dict)  # kind -> {p50_ns, p99_ns, ...}
     point_name: str = ""
     unit: str = "ns/op"  # "instr/op" for instruction-count files
+    # Allocator calls per round (ops_per_repetition / iterations_per_repetition
+    # of the first repetition): for a trace replay, the calls of the trace.
+    ops_per_round: float | None = None
+    # A whole program's per-run figures (`program` of a `stalloc-bench run`
+    # entry: wall_ns, user_ns, system_ns, max_rss_bytes, minor_faults, ...),
+    # checked to be lists of numbers; None for the other workloads.
+    program: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -219,11 +226,13 @@ def _timing_entry(e: dict, where: str) -> Entry:
         ):
             raise InputError(f"{where}: timing.cpu_ns_per_op must list one number >= 0 per repetition")
         entry.cpu_samples = [float(x) for x in cpu]
+    entry.ops_per_round = _ops_per_round(timing, where + " timing")
     if e.get("instrumented") is None and isinstance(e.get("program"), dict):
         # A whole program (`stalloc-bench run`): no instrumented pass; its
         # memory is the process tree's peak RSS, measured alike for every
         # allocator (results/SCHEMA.md, "Program entries").
         entry.held_peak_bytes = entry.peak_rss_bytes
+        entry.program = _program_figures(e["program"], where + " program")
         entry.failed_requests = 0
         entry.latency = {kind: {} for kind in ("allocate", "free", "realloc")}
         return entry
@@ -238,6 +247,34 @@ def _timing_entry(e: dict, where: str) -> Entry:
     for kind in ("allocate", "free", "realloc"):
         entry.latency[kind] = _require(latency, kind, dict, where + " instrumented.latency")
     return entry
+
+
+def _ops_per_round(timing: dict, where: str) -> float | None:
+    """Calls per round of the first repetition; None when the file lacks them."""
+    ops, its = timing.get("ops_per_repetition"), timing.get("iterations_per_repetition")
+    if not isinstance(ops, list) or not isinstance(its, list) or not ops or not its:
+        return None
+    o, i = ops[0], its[0]
+    if (isinstance(o, bool) or isinstance(i, bool) or not isinstance(o, (int, float))
+            or not isinstance(i, (int, float)) or i <= 0 or o < 0):
+        raise InputError(f"{where}: ops_per_repetition / iterations_per_repetition are not counts")
+    return o / i
+
+
+# The per-run lists of a program entry that the scripts read.
+PROGRAM_SERIES = ("wall_ns", "user_ns", "system_ns", "max_rss_bytes", "minor_faults",
+                  "major_faults")
+
+
+def _program_figures(program: dict, where: str) -> dict:
+    figures = dict(program)
+    for key in PROGRAM_SERIES:
+        values = _require(program, key, list, where)
+        if not values or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                 and math.isfinite(x) and x >= 0 for x in values):
+            raise InputError(f"{where}: '{key}' must be a non-empty list of numbers >= 0")
+        figures[key] = [float(x) for x in values]
+    return figures
 
 
 def _instruction_entry(e: dict, where: str) -> Entry:

@@ -30,6 +30,8 @@ class Table:
 def format_ns(ns: float | None) -> str:
     if ns is None:
         return "-"
+    if ns >= 1e9:  # whole programs: "1.42 s", not "1.42e+03 ms"
+        return f"{ns / 1e9:.3g} s"
     if ns >= 1e6:
         return f"{ns / 1e6:.3g} ms"
     if ns >= 1e3:

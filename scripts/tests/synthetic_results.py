@@ -209,3 +209,77 @@ def write(doc, path):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
     return path
+
+
+# ------------------------------------------------------ whole programs, traces
+
+# The allocators of `stalloc-bench run` with the traits its results declare
+# (harness/program_allocators.hpp): every memory model is the whole process.
+PROGRAM_ALLOCATOR_TRAITS = {
+    "system": {"family": "system", "malloc_provider": "glibc"},
+    "stalloc": {"family": "stalloc", "malloc_provider": "stalloc"},
+    "mimalloc": {"family": "preloaded", "malloc_provider": "mimalloc"},
+    "jemalloc": {"family": "preloaded", "malloc_provider": "jemalloc"},
+}
+
+
+def program_entry(program, allocator, wall_ns, rss=100 << 20, minor_faults=1000, status="ok"):
+    """A `program:NAME` entry of `stalloc-bench run` with these wall times."""
+    e = entry(f"program:{program}", "", 0, allocator, 1, list(wall_ns), status=status)
+    e["workload_input"] = program
+    if status != "ok":
+        e["program"] = None
+        return e
+    n = len(wall_ns)
+    e["arena"] = None
+    e["instrumented"] = None
+    e["corruptions"] = None
+    e["timing"]["iterations"] = 1
+    e["timing"]["iterations_per_repetition"] = [1] * n
+    e["timing"]["ops_per_repetition"] = [1] * n
+    e["peak_rss_bytes"] = rss
+    e["program"] = {
+        "wall_ns": list(wall_ns), "user_ns": [w * 0.9 for w in wall_ns],
+        "system_ns": [w * 0.1 for w in wall_ns], "max_rss_bytes": [rss] * n,
+        "minor_faults": [minor_faults] * n, "major_faults": [0] * n, "exit_status": [0] * n,
+        "stdout_bytes": 10, "stdout_fnv1a64": "0123456789abcdef",
+        "output_check": "stdout identical to system's in every run", "processes": 1,
+    }
+    return e
+
+
+def program_run(walls, rss=None, faults=None):
+    """A `stalloc-bench run` document: walls = {program: {allocator: [wall ns]}}."""
+    entries, allocs = [], {}
+    for program, per_alloc in walls.items():
+        for a, w in per_alloc.items():
+            entries.append(program_entry(program, a, w, rss=(rss or {}).get(a, 100 << 20),
+                                         minor_faults=(faults or {}).get(a, 1000)))
+            allocs[a] = None
+    allocators = [{"name": a, "description": a, "available": True, "reason": None,
+                   "library": None, "version": None, "role": "competitor", "thread_safe": True,
+                   "memory_model": "whole_process", **PROGRAM_ALLOCATOR_TRAITS[a]}
+                  for a in allocs]
+    ctx = context(quick=False, repetitions=5)
+    ctx["min_time_s"] = None
+    return fill_ratios({"schema_version": 2, "context": ctx, "allocators": allocators,
+                        "entries": entries})
+
+
+def trace_replay(ns_per_call, calls, directory="/tmp/traces"):
+    """A replay document: ns_per_call = {trace name: {allocator: [ns per op]}},
+    calls = {trace name: allocator calls per round}."""
+    entries, allocs = [], {}
+    for name, per_alloc in ns_per_call.items():
+        for a, samples in per_alloc.items():
+            e = entry(f"trace:{directory}/{name}.trace", "", 0, a, 1, list(samples))
+            e["workload_input"] = f"{directory}/{name}.trace"
+            n = len(samples)
+            e["timing"]["iterations_per_repetition"] = [3] * n
+            e["timing"]["ops_per_repetition"] = [3 * calls[name]] * n
+            entries.append(e)
+            allocs[a] = None
+    allocators = [{"name": a, "description": a, "available": True, "reason": None,
+                   "library": None, "version": None, **traits(a)} for a in allocs]
+    return fill_ratios({"schema_version": 2, "context": context(quick=False, repetitions=5),
+                        "allocators": allocators, "entries": entries})

@@ -34,11 +34,13 @@ class CompareTest(unittest.TestCase):
         rc, out, err = run_script("compare", self.path)
         self.assertEqual(rc, 0, err)
         header = self.md_row(out, "workload")
-        self.assertEqual(header[1:], syn.ALLOCATORS)
+        # Each allocator's time, then its peak RSS.
+        self.assertEqual(header[1::2], syn.ALLOCATORS)
+        self.assertEqual(header[2::2], [f"{a} RSS" for a in syn.ALLOCATORS])
         row = self.md_row(out, "small-objects")
         times = {a: self.cell("small-objects", a)["timing"] for a in syn.ALLOCATORS}
         fastest = min(times, key=lambda a: times[a]["ns_per_op_median"])
-        for a, text in zip(syn.ALLOCATORS, row[1:]):
+        for a, text in zip(syn.ALLOCATORS, row[1::2]):
             t = times[a]
             self.assertIn(f"{t['ns_per_op_median']:.3g}", text)
             self.assertIn(f"±{t['ns_per_op_cv']:.0%}", text)
@@ -46,8 +48,8 @@ class CompareTest(unittest.TestCase):
             self.assertEqual(text.startswith("**"), a == fastest, text)
         self.assertIn("random-free live=4096", out)
         larson = self.md_row(out, "larson x2")
-        self.assertEqual(larson[1], "n/a")  # stalloc is single-threaded
-        self.assertIn("Peak memory held", out)
+        self.assertEqual(larson[1:3], ["n/a", "n/a"])  # stalloc is single-threaded
+        self.assertIn("Peak memory held, allocator-specific detail", out)
         self.assertIn("Failed requests", out)
         self.assertIn("testbox", out)  # the machine line
 
@@ -61,7 +63,34 @@ class CompareTest(unittest.TestCase):
         rc, out, _ = run_script("compare", path)
         self.assertEqual(rc, 0)
         self.assertIn("17, 2 CORRUPTIONS", out)
-        self.assertIn("FAILED", self.md_row(out, "small-objects")[2])
+        self.assertIn("FAILED", self.md_row(out, "small-objects")[3])  # time
+        self.assertIn("FAILED", self.md_row(out, "small-objects")[4])  # and RSS
+
+    def test_peak_rss_next_to_time_smallest_bold(self):
+        doc = syn.make_run(seed=3)
+        rss = {"stalloc": 3 << 20, "sync-stalloc": 4 << 20, "system": 9 << 20, "mimalloc": None}
+        for e in doc["entries"]:
+            e["peak_rss_bytes"] = rss[e["allocator"]]
+        path = syn.write(doc, os.path.join(self.tmp.name, "rss.json"))
+        rc, out, err = run_script("compare", path)
+        self.assertEqual(rc, 0, err)
+        row = self.md_row(out, "small-objects")
+        self.assertEqual(row[2::2], ["**3 MiB**", "4 MiB", "9 MiB", "-"])
+        rc, out, _ = run_script("compare", path, "--format", "csv")
+        records = {r["allocator"]: r for r in csv.DictReader(io.StringIO(out))
+                   if r["workload"] == "small-objects"}
+        self.assertEqual(records["system"]["peak_rss_bytes"], str(9 << 20))
+        self.assertEqual(records["mimalloc"]["peak_rss_bytes"], "")
+
+    def test_program_entries_show_time_and_peak_rss(self):
+        doc = syn.program_run({"sqlite3": {"system": [1e9] * 5, "stalloc": [0.9e9] * 5}},
+                              rss={"system": 200 << 20, "stalloc": 150 << 20})
+        path = syn.write(doc, os.path.join(self.tmp.name, "programs.json"))
+        rc, out, err = run_script("compare", path)
+        self.assertEqual(rc, 0, err)
+        row = self.md_row(out, "program:sqlite3")
+        self.assertEqual(row[1:], ["1 s ±0% (1.00x)",
+                                   "200 MiB", "**900 ms ±0% (1.11x)**", "**150 MiB**"])
 
     def test_csv_has_one_record_per_cell(self):
         rc, out, _ = run_script("compare", self.path, "--format", "csv")

@@ -31,8 +31,13 @@ class RealRunTest(unittest.TestCase):
         self.assertIn("| small-objects |", out)
         for a in ALLOCATORS.split(","):
             self.assertIn(a, out)
-        time_row = [l for l in out.split("## Peak")[0].splitlines() if l.startswith("| small-objects")]
-        self.assertEqual(time_row[0].count("**"), 2, out)  # exactly one fastest
+        time_row = [l for l in out.split("## Peak memory")[0].splitlines()
+                    if l.startswith("| small-objects")]
+        cells = [c.strip() for c in time_row[0].strip("|").split("|")]
+        # Time and peak RSS columns alternate: exactly one fastest time, and
+        # every RSS cell a size (the same measure for every allocator).
+        self.assertEqual(sum(c.startswith("**") for c in cells[1::2]), 1, out)
+        self.assertTrue(all(c.strip("*").endswith("B") for c in cells[2::2]), out)
         rc, out, _ = run_script("compare", self.run_file, "--format", "csv")
         records = list(csv.DictReader(io.StringIO(out)))
         self.assertEqual({r["allocator"] for r in records}, set(ALLOCATORS.split(",")))
