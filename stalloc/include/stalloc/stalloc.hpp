@@ -6,8 +6,8 @@
 // tests/core).
 //
 // Design (the default policy, QuickFit)
-//   Two layers. In front: 16 LIFO "quick lists" of freed allocations, one per
-//   block count 1..16 (quick_lists.hpp). A free of a small allocation pushes
+//   Two layers. In front: 64 LIFO "quick lists" of freed allocations, one per
+//   block count 1..64 (quick_lists.hpp). A free of a small allocation pushes
 //   it whole on its list; the next request for that many blocks pops it. No
 //   walk, no coalescing: O(1). Behind: the free list, the crate's design, with
 //   a ChunkIndex (chunk_index.hpp) that finds a first fit and a free's
@@ -172,7 +172,7 @@ struct MisuseReport {
 // allocations return nullptr.
 //
 // Which to choose:
-//   QuickFit (the default)  the fastest: freed allocations of 1..16 blocks wait
+//   QuickFit (the default)  the fastest: freed allocations of 1..64 blocks wait
 //                           on quick lists for the next request of their size,
 //                           O(1); everything else is an indexed first fit.
 //   FirstFit                the crate's exact algorithm and placement, and its
@@ -200,14 +200,23 @@ struct FirstFit {
 // The name FirstFit had before QuickFit became the default.
 using Unchecked = FirstFit;
 
-// Quick lists for 1..16 blocks in front of an indexed first fit (see
+// Quick lists for 1..64 blocks in front of an indexed first fit (see
 // stalloc/quick_lists.hpp for why and how). Placement differs from the
-// crate's: a request of k <= 16 blocks takes the most recently freed
+// crate's: a request of k <= 64 blocks takes the most recently freed
 // allocation of exactly k blocks when there is one.
+//
+// 64 lists, not 16: a general program's requests of 17 to 64 blocks (in
+// size-mix, 512 B to 2 KiB of 32-byte blocks, about 12% of its requests)
+// otherwise each took the indexed search and their frees the coalescing.
+// size-mix alone (Stalloc<65535, 32>, taskset, ns per call with glibc's in
+// the same process): 16 lists 11.4-11.7 (1.26x glibc), 32 lists 8.8-9.5
+// (1.56-1.66x), 64 lists 8.4-8.6 (1.74x). The price is 96 header bytes (2
+// per list) and, at most, 64-block allocations parked on lists until a
+// request the store cannot serve coalesces them (flush_threshold 1).
 struct QuickFit {
   static constexpr bool checks = false;
   static constexpr bool indexed = true;
-  static constexpr std::size_t quick_lists = 16;
+  static constexpr std::size_t quick_lists = 64;
   static constexpr std::size_t flush_threshold = 1;
   static void report(const MisuseReport&) noexcept {}
 };

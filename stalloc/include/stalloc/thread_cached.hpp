@@ -20,7 +20,7 @@
 // cores on nearly every call (~10-13 ns per call on this 2-vCPU machine
 // against ~3 ns on one thread; see sync.hpp), and a holder preempted by
 // another process stalls every other thread. Here a free of a small
-// allocation (1..16 blocks, the sizes QuickFit keeps on quick lists) goes to
+// allocation (1..16 blocks, the smallest sizes QuickFit keeps on quick lists) goes to
 // the freeing thread's shard, and that thread's next request for the same
 // number of blocks takes it back without touching the arena or its lock.
 // Each shard has its own lock and cache line, so threads on different shards

@@ -60,17 +60,20 @@ TEST(ThreadCached, QueriesSeeTheArenaWithEmptyCaches) {
 }
 
 TEST(ThreadCached, LargeAndOverAlignedRequestsBypassTheCache) {
-  Cached arena;
-  void* big = arena.allocate(17 * 8, 8);  // 17 blocks, from block 0
+  // 65 blocks: more than the cache takes (16) and than the arena's own quick
+  // lists keep (QuickFit's 64), so its free goes back to the free list.
+  static_assert(stalloc::QuickFit::quick_lists == 64);
+  stalloc::ThreadCachedStalloc<128, 8> arena;
+  void* big = arena.allocate(65 * 8, 8);  // 65 blocks, from block 0
   void* aligned = arena.allocate(8, 64);
   // The blocks skipped to align `aligned` wait on one of the arena's quick lists.
   const std::size_t padding =
-      (reinterpret_cast<std::uintptr_t>(aligned) - reinterpret_cast<std::uintptr_t>(big)) / 8 - 17;
-  arena.deallocate(big, 17 * 8, 8);
+      (reinterpret_cast<std::uintptr_t>(aligned) - reinterpret_cast<std::uintptr_t>(big)) / 8 - 65;
+  arena.deallocate(big, 65 * 8, 8);
   arena.deallocate(aligned, 8, 64);
   auto locked = arena.acquire_locked();
   EXPECT_EQ(locked->stats().quick_blocks, 1u + padding);  // and the aligned one
-  EXPECT_EQ(locked->stats().free_blocks, 64u);
+  EXPECT_EQ(locked->stats().free_blocks, 128u);
 }
 
 // Blocks cached by one thread are not lost to the others: a request the

@@ -1,4 +1,4 @@
-// QuickFit, the default policy: quick lists for 1..16 blocks in front of an
+// QuickFit, the default policy: quick lists for 1..64 blocks in front of an
 // indexed first fit (stalloc/quick_lists.hpp). Its exact answers on random
 // operation streams are the differential test's job; these pin the rules one
 // at a time, the footprint, and what check_invariants() catches.
@@ -21,23 +21,23 @@ constexpr std::size_t round_up(std::size_t n, std::size_t to) {
 
 // The stated footprint: blocks, the 4-byte header, the ChunkIndex
 // (10 bytes per 64 and per 4096 blocks plus 5, 8-byte aligned; the quick
-// lists start in its tail padding, at 2-byte alignment), the 16 quick-list
-// heads and the live count (2 * 16 + 2 bytes), the whole rounded to
+// lists start in its tail padding, at 2-byte alignment), the 64 quick-list
+// heads and the live count (2 * 64 + 2 bytes), the whole rounded to
 // max(B, 8).
 // ChainedQuickFit adds the 2-byte count of blocks on quick lists.
-template <std::size_t L, std::size_t B, std::size_t held_count = 0>
+template <std::size_t L, std::size_t B, std::size_t held_count = 0, std::size_t lists = 64>
 constexpr std::size_t quick_fit_size() {
   const std::size_t index = round_up(10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 5, 2);
-  return round_up(round_up(L * B + 4, 8) + index + 2 * 16 + 2 + held_count, B > 8 ? B : 8);
+  return round_up(round_up(L * B + 4, 8) + index + 2 * lists + 2 + held_count, B > 8 ? B : 8);
 }
 static_assert(sizeof(stalloc::Stalloc<8, 4>) == quick_fit_size<8, 4>());
-static_assert(sizeof(stalloc::Stalloc<8, 4>) == 104);
+static_assert(sizeof(stalloc::Stalloc<8, 4>) == 200);
 static_assert(sizeof(stalloc::Stalloc<1000, 4>) == quick_fit_size<1000, 4>());
 static_assert(sizeof(stalloc::Stalloc<8192, 8>) == quick_fit_size<8192, 8>());
-static_assert(sizeof(stalloc::Stalloc<8192, 8>) - 8192 * 8 == 1352);
+static_assert(sizeof(stalloc::Stalloc<8192, 8>) - 8192 * 8 == 1448);
 static_assert(sizeof(stalloc::Stalloc<65535, 16>) == quick_fit_size<65535, 16>());
 static_assert(sizeof(stalloc::Stalloc<65535, 32>) == quick_fit_size<65535, 32>());
-static_assert(sizeof(stalloc::Stalloc<65535, 16>) - 65535 * 16 == 10448);
+static_assert(sizeof(stalloc::Stalloc<65535, 16>) - 65535 * 16 == 10544);
 
 template <std::size_t L, std::size_t B>
 using Arena = stalloc::Stalloc<L, B>;
@@ -78,9 +78,10 @@ TEST(QuickFit, OtherSizesDoNotTakeAQuickEntry) {
 }
 
 TEST(QuickFit, LargeAllocationsCoalesceAtOnce) {
-  Arena<64, 8> a;
-  void* big = a.allocate_blocks(17, 1);
-  a.deallocate_blocks(big, 17);
+  Arena<128, 8> a;
+  static_assert(stalloc::QuickFit::quick_lists == 64);
+  void* big = a.allocate_blocks(65, 1);
+  a.deallocate_blocks(big, 65);
   EXPECT_TRUE(quick_entries(a).empty());
   EXPECT_EQ(a.stats().free_chunks, 1u);
   EXPECT_TRUE(a.is_empty());
@@ -112,11 +113,11 @@ TEST(QuickFit, FullFreeListFlushesQuickListsAndRetries) {
 // quick lists only once they hold flush_threshold (64) blocks.
 static_assert(stalloc::ChainedQuickFit::flush_threshold == 64);
 static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::ChainedQuickFit>) ==
-              quick_fit_size<65535, 16, 2>());
+              quick_fit_size<65535, 16, 2, 16>());
 static_assert(sizeof(stalloc::Stalloc<65535, 256, stalloc::ChainedQuickFit>) ==
-              quick_fit_size<65535, 256, 2>());
+              quick_fit_size<65535, 256, 2, 16>());
 static_assert(sizeof(stalloc::Stalloc<8, 4, stalloc::ChainedQuickFit>) ==
-              quick_fit_size<8, 4, 2>());
+              quick_fit_size<8, 4, 2, 16>());
 static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::ChainedQuickFit>) - 65535 * 16 == 10464);
 
 TEST(ChainedQuickFit, RefusesUntilEnoughBlocksWaitThenCoalesces) {

@@ -213,7 +213,9 @@ template <std::size_t L, std::size_t B>
 constexpr std::size_t hardened_quick_size() {
   const std::size_t index = 10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 5;
   const std::size_t marks = 16 * ((L + 63) / 64);
-  return round_up(round_up(round_up(L * B + 4, 8) + index, 8) + marks + 2 * 16 + 2, B > 8 ? B : 8);
+  constexpr std::size_t lists = stalloc::Hardened::quick_lists;  // 16
+  return round_up(round_up(round_up(L * B + 4, 8) + index, 8) + marks + 2 * lists + 2,
+                  B > 8 ? B : 8);
 }
 static_assert(sizeof(HardenedQuick<100, 4>) == hardened_quick_size<100, 4>());
 static_assert(sizeof(HardenedQuick<8192, 8>) == hardened_quick_size<8192, 8>());
