@@ -18,7 +18,6 @@
 #include <string_view>
 #include <vector>
 
-#include "build_info.hpp"
 #include "context.hpp"
 #include "malloc_provider.hpp"
 #include "output_file.hpp"
@@ -574,14 +573,8 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
   }
 
   std::string out_path = o.out;
-  if (out_path.empty()) {
-    const char* env = std::getenv("STALLOC_BENCH_RESULTS_DIR");
-    const std::string dir = env != nullptr && *env ? env : "results";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    const std::string label = specs.size() == 1 ? specs[0].name : "programs";
-    out_path = dir + "/program-" + label + "-" + utc_timestamp(true) + ".json";
-  }
+  if (out_path.empty())
+    out_path = default_results_path("program-" + (specs.size() == 1 ? specs[0].name : "programs"));
   if (std::string reason = unwritable_reason("--out", out_path); !reason.empty()) {
     err << "stalloc-bench run: " << reason << "\n";
     return 2;
@@ -691,31 +684,18 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
 
   json document;
   document["schema_version"] = kResultsSchemaVersion;
-  json context = build_context();
-  const MachineInfo machine = machine_info();
-  context["host"] = machine.host;
-  context["cpu_model"] = machine.cpu_model;
-  context["cores"] = machine.cores;
-  context["os"] = machine.os;
-  add_cpu_context(context);
-  context["load_average_start"] = load_average_start;
-  context["load_average_end"] = load_average();
-  context["library_versions"] = {
-      {"glibc", glibc_version()}, {"stalloc", STALLOC_BENCH_STALLOC_VERSION},
-      {"mimalloc", nullptr},      {"jemalloc", nullptr},
-      {"tcmalloc", nullptr},      {"benchmark", STALLOC_BENCH_BENCHMARK_VERSION_STRING}};
-  context["date"] = start_date;
-  context["command_line"] = command_line;
-  context["seed"] = 0;  // (no seed: the program is what it is)
-  context["quick"] = false;
-  context["quick_scope"] = nullptr;
-  context["repetitions"] = o.repetitions;
-  context["interleaved"] = true;
-  context["min_time_s"] = nullptr;  // a repetition is one run of the program
-  context["threads"] = json::array({1});
-  context["interrupted"] = g_interrupted != 0;
-  context["duration_s"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  RunDescription run;
+  run.date = start_date;
+  run.load_average_start = load_average_start;
+  run.command_line = command_line;
+  run.seed = 0;  // (no seed: the program is what it is)
+  run.repetitions = o.repetitions;
+  run.interleaved = true;
+  run.min_time_s = nullptr;  // a repetition is one run of the program
+  run.threads = {1};
+  json context = run_context(run);
+  finish_context(context, g_interrupted != 0,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   document["context"] = context;
   document["allocators"] = json::array();
   for (const Runner& r : allocators)

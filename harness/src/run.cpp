@@ -15,7 +15,6 @@
 #include <benchmark/benchmark.h>
 
 #include "app.hpp"
-#include "build_info.hpp"
 #include "catalog.hpp"
 #include "context.hpp"
 #include "malloc_provider.hpp"
@@ -144,15 +143,6 @@ std::string sanitize(const std::string& s) {
     out +=
         (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '-';
   return out;
-}
-
-// Where results go without --out: $STALLOC_BENCH_RESULTS_DIR, else
-// ./results of the directory the user stands in (never the source tree the
-// binary came from: a user's runs are theirs, not the repository's).
-std::string default_results_dir() {
-  if (const char* env = std::getenv("STALLOC_BENCH_RESULTS_DIR"); env != nullptr && *env)
-    return env;
-  return "results";
 }
 
 std::string results_label(const Config& config) {
@@ -316,10 +306,7 @@ int run_benchmarks(const Config& config) {
   // Where the JSON goes; checked before any work.
   std::string out_path = config.out;
   if (out_path.empty()) {
-    const std::string dir = default_results_dir();
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    out_path = dir + "/" + results_label(config) + "-" + utc_timestamp(true) + ".json";
+    out_path = default_results_path(results_label(config));
     if (std::string reason = unwritable_reason("results file", out_path); !reason.empty()) {
       std::cerr << "stalloc-bench: error: " << reason
                 << " (set --out or STALLOC_BENCH_RESULTS_DIR)\n";
@@ -395,42 +382,30 @@ int run_benchmarks(const Config& config) {
 
   json document;
   document["schema_version"] = kResultsSchemaVersion;
-  json context = build_context();
-  const MachineInfo machine = machine_info();
-  context["host"] = machine.host;
-  context["cpu_model"] = machine.cpu_model;
-  context["cores"] = machine.cores;
-  context["os"] = machine.os;
-  add_cpu_context(context);
-  context["load_average_start"] = load_average();
-  json versions = {
-      {"glibc", glibc_version()}, {"stalloc", STALLOC_BENCH_STALLOC_VERSION},
-      {"mimalloc", nullptr},      {"jemalloc", nullptr},
-      {"tcmalloc", nullptr},      {"benchmark", STALLOC_BENCH_BENCHMARK_VERSION_STRING}};
+  RunDescription run;
+  run.date = utc_timestamp();
+  run.load_average_start = load_average();
+  run.command_line = config.command_line;
+  run.seed = config.seed;
+  run.quick = config.quick;
+  if (config.quick)
+    run.quick_scope = "CI-sized workloads (traces: their first " +
+                      std::to_string(workloads::TraceReplay::kQuickOps) +
+                      " ops), fewer sweep points, " + std::to_string(config.repetitions) +
+                      " repetitions of " + fmt_number(config.min_time_s) +
+                      " s; not comparable with a full run";
+  run.repetitions = config.repetitions;
+  run.interleaved = config.interleave;
+  run.min_time_s = config.min_time_s;
+  run.threads = threads_list;
+  // The probed libraries' own versions (not those of the --external ones).
   for (const auto& [name, av] : availability) {
     const AllocatorEntry& a = lookup(name);
     const MallocProvider p = a.malloc_provider;
     if (a.external_library.empty() && p != MallocProvider::glibc && av.version)
-      versions[std::string(provider_name(p))] = *av.version;
+      run.library_versions[std::string(provider_name(p))] = *av.version;
   }
-  context["library_versions"] = versions;
-  context["date"] = utc_timestamp();
-  context["command_line"] = config.command_line;
-  context["seed"] = config.seed;
-  context["quick"] = config.quick;
-  context["quick_scope"] =
-      config.quick
-          ? json("CI-sized workloads (traces: their first " +
-                 std::to_string(workloads::TraceReplay::kQuickOps) + " ops), fewer sweep points, " +
-                 std::to_string(config.repetitions) + " repetitions of " +
-                 fmt_number(config.min_time_s) + " s; not comparable with a full run")
-          : json(nullptr);
-  context["repetitions"] = config.repetitions;
-  context["interleaved"] = config.interleave;
-  context["min_time_s"] = config.min_time_s;
-  context["threads"] = threads_list;
-  context["interrupted"] = false;
-  context["duration_s"] = 0.0;
+  json context = run_context(run);
   document["allocators"] = json::array();
   for (const std::string& name : config.allocators)
     document["allocators"].push_back(allocator_json(lookup(name), availability.at(name)));
@@ -543,11 +518,9 @@ int run_benchmarks(const Config& config) {
 
   fill_ratios(entries);
   document["entries"] = std::move(entries);
+  finish_context(context, interrupted(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   document["context"] = std::move(context);
-  document["context"]["interrupted"] = interrupted();
-  document["context"]["duration_s"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  document["context"]["load_average_end"] = load_average();
 
   const std::string text = document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   const bool want_gbench = config.format == Format::gbench || !config.gbench_out.empty();
