@@ -185,18 +185,10 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
       ->type_name("table|json|csv|gbench");
   app.add_flag("--quiet", config.quiet, "No progress lines on stderr");
 
-  // Hidden (empty group): how the parent starts a worker.
   std::string max_live;
   app.add_option("--max-live", max_live,
                  "Largest live set (and single request) a trace replay may ask for, e.g. 512M, "
                  "2G (default 256M); a trace beyond it is refused with exit status 2");
-  app.add_flag("--worker", config.worker)->group("");
-  app.add_flag("--worker-probe", config.probe)->group("");
-  app.add_option("--point-index", config.point_index)->group("");
-  app.add_option("--instrumented-time", config.instrumented_time_s)->group("");
-  app.add_flag("--timing-only", config.timing_only)->group("");
-  app.add_option("--iterations", config.iterations)->group("");
-  app.add_option("--external-library", config.external_library)->group("");
 
   auto fail = [&](const std::string& message) {
     err << "stalloc-bench: error: " << message << " (see --help)\n";
@@ -240,8 +232,7 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   const RunDefaults defaults = run_defaults(config.quick);
   config.repetitions = repetitions > 0 ? repetitions : defaults.repetitions;
   config.min_time_s = min_time > 0 ? min_time : defaults.min_time_s;
-  if (app.count("--instrumented-time") == 0)
-    config.instrumented_time_s = defaults.instrumented_time_s;
+  config.instrumented_time_s = defaults.instrumented_time_s;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   config.max_threads = threads > 0 ? threads : cores;
   config.format = format == "json"     ? Format::json
@@ -278,12 +269,10 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
         return fail("workload '" + spec.name + "' needs a file: --workload " + spec.name + ":FILE");
       spec.input = argument;
       // A pipe or FIFO can be read once; the run opens the trace in every worker.
-      if (!config.worker) {
-        try {
-          spec.input = workloads::trace::regular_trace_file(spec.input);
-        } catch (const std::exception& e) {
-          return fail(std::string("workload ") + arg + ": " + e.what());
-        }
+      try {
+        spec.input = workloads::trace::regular_trace_file(spec.input);
+      } catch (const std::exception& e) {
+        return fail(std::string("workload ") + arg + ": " + e.what());
       }
     } else if (!argument.empty() && !parse_selector(argument, spec)) {
       return fail("workload '" + spec.name + "' does not understand '" + argument +
@@ -343,12 +332,6 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   for (const ExternalAllocator& e : config.externals)
     if (wanted(e.name)) config.allocators.push_back(e.name);
 
-  if (config.worker || config.probe) {
-    if (config.allocators.size() != 1) return fail("a worker takes exactly one --allocator");
-    if (config.worker && config.workloads.size() != 1)
-      return fail("a worker takes exactly one --workload");
-    return {true, 0};
-  }
   if (config.list) return {true, 0};
   if (config.workloads.empty())
     return fail("no workload given: use --workload NAME (for example small-objects), or --list");

@@ -42,10 +42,11 @@ struct Availability {
 Availability probe_external(const AllocatorEntry& a) {
   Availability av;
   av.library = a.external_library;
-  const WorkerOutcome probe =
-      run_worker({"stalloc-bench", "--worker-probe", "--allocator", external_carrier()->name,
-                  "--external-library", a.external_library},
-                 a.external_library);
+  WorkerRequest request;
+  request.kind = WorkerRequest::Kind::probe;
+  request.allocator = external_carrier()->name;
+  request.external_library = a.external_library;
+  const WorkerOutcome probe = run_worker(request, a.external_library);
   if (probe.status != WorkerOutcome::Status::ok) {
     av.available = false;
     av.reason = "preloading " + a.external_library + " failed: " + probe.error;
@@ -84,8 +85,10 @@ std::map<std::string, Availability> probe_allocators(
           av.reason = missing->reason;
         } else {
           av.library = std::get<std::string>(located);
-          const WorkerOutcome probe =
-              run_worker({"stalloc-bench", "--worker-probe", "--allocator", name}, av.library);
+          WorkerRequest request;
+          request.kind = WorkerRequest::Kind::probe;
+          request.allocator = name;
+          const WorkerOutcome probe = run_worker(request, av.library);
           if (probe.status != WorkerOutcome::Status::ok) {
             av.available = false;
             av.reason = "preloading " + av.library + " failed: " + probe.error;
@@ -451,32 +454,24 @@ int run_benchmarks(const Config& config) {
                   << " " << p.allocator->name << " x" << p.threads << "  (" << fmt_seconds(elapsed)
                   << ")" << std::flush;
       }
-      std::vector<std::string> args = {
-          "stalloc-bench",
-          "--worker",
-          "--workload",
-          p.spec.text(),
-          "--allocator",
-          p.allocator->external_library.empty() ? p.allocator->name : external_carrier()->name,
-          "--point-index",
-          std::to_string(p.point_index),
-          "--threads",
-          std::to_string(p.threads),
-          "--repetitions",
-          std::to_string(repetitions_per_worker),
-          "--min-time",
-          std::to_string(config.min_time_s),
-          "--instrumented-time",
-          std::to_string(config.instrumented_time_s),
-          "--seed",
-          std::to_string(config.seed)};
-      if (config.quick) args.push_back("--quick");
-      if (!p.allocator->external_library.empty()) {
-        args.push_back("--external-library");
-        args.push_back(p.allocator->external_library);
-      }
-      if (pass > 0) args.push_back("--timing-only");
-      const WorkerOutcome outcome = run_worker(args, availability.at(p.allocator->name).library);
+      // The request, one JSON document (worker_request.hpp); the thread count
+      // is exact here, where --threads was the top of the sweep.
+      WorkerRequest request;
+      request.workload = p.spec.name;
+      request.input = p.spec.input;
+      // An --external library runs in the carrier allocator's adapter.
+      request.allocator =
+          p.allocator->external_library.empty() ? p.allocator->name : external_carrier()->name;
+      request.external_library = p.allocator->external_library;
+      request.point_index = p.point_index;
+      request.threads = p.threads;
+      request.repetitions = repetitions_per_worker;
+      request.min_time_s = config.min_time_s;
+      request.instrumented_time_s = config.instrumented_time_s;
+      request.seed = config.seed;
+      request.quick = config.quick;
+      request.timing_only = pass > 0;
+      const WorkerOutcome outcome = run_worker(request, availability.at(p.allocator->name).library);
       if (progress_lines) {
         const double elapsed =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
