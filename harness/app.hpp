@@ -10,8 +10,8 @@ namespace harness {
 // --format json, one JSON document with their declared traits.
 int list_catalog(Format format);
 
-// The benchmark run: plan the entries, run each in a worker process, write
-// the JSON and print the table. Returns the exit status.
+// The benchmark run (run.cpp): plan, execute, merge, report. Returns the
+// exit status.
 int run_benchmarks(const Config& config);
 
 // `stalloc-bench --worker` and nothing else: this process is a worker, its
