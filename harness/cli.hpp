@@ -33,6 +33,9 @@ struct ExternalAllocator {
 
 struct Config {
   std::vector<WorkloadSpec> workloads;
+  // --workload program:NAME (or program:all): programs of the catalog, run
+  // alone, as `stalloc-bench run --program` runs them (plan.hpp).
+  std::vector<std::string> programs;
   std::vector<std::string> allocators;  // registry order, then the --external ones
   std::vector<ExternalAllocator> externals;
   bool allocators_given = false;  // else: every available one

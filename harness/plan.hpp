@@ -17,6 +17,7 @@
 #include "allocator_availability.hpp"
 #include "catalog.hpp"
 #include "cli.hpp"
+#include "program_run.hpp"
 #include "worker_request.hpp"
 
 namespace harness {
@@ -56,6 +57,11 @@ std::vector<PlannedEntry> plan_entries(const Config& config, const AllocatorLook
 // The entry's identity in the results (results/SCHEMA.md), its measured
 // fields null: what merge fills from the workers' results.
 nlohmann::json entry_skeleton(const PlannedEntry& entry);
+
+// --workload program:NAME: the options of `stalloc-bench run --program NAME`
+// with the same allocators, repetitions, output and format, so that the run
+// is that one (the same entries, named program:NAME, in the same JSON).
+ProgramRunOptions program_run_options(const Config& config);
 
 // "live=16, live=1024": a workload's sweep points, for --list and errors.
 std::string point_labels(const std::vector<workloads::Point>& points);

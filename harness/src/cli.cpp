@@ -14,6 +14,8 @@
 #include "catalog.hpp"
 #include "context.hpp"
 #include "output_file.hpp"
+#include "program_allocators.hpp"
+#include "program_catalog.hpp"
 #include "workloads/trace/replay_program.hpp"
 #include "workloads/trace/stream_input.hpp"
 
@@ -82,6 +84,56 @@ bool parse_selector(const std::string& arg, WorkloadSpec& spec) {
   return word(spec.select_key) && (eq == std::string::npos || word(spec.select_value));
 }
 
+// `program:NAME` names a program of the catalog (program_catalog.hpp), or
+// all of them; "" when it does.
+std::string catalog_program_problem(const std::string& name) {
+  if (name.empty()) return "workload 'program:' needs a program name (see --list), or all";
+  std::vector<CatalogProgram> catalog;
+  try {
+    catalog = load_program_catalog(program_catalog_dir());
+  } catch (const std::exception& e) {
+    return std::string("program catalog: ") + e.what();
+  }
+  std::string names;
+  for (const CatalogProgram& c : catalog) {
+    if (c.name == name || name == "all") return "";
+    names += c.name + ", ";
+  }
+  return "unknown program 'program:" + name + "'; the catalog's: " + names + "all";
+}
+
+// --workload program:NAME runs the programs as `stalloc-bench run --program`
+// does: whole processes under the preloaded allocators, timed per run. What
+// only a workload has is refused rather than ignored; "" when nothing is.
+std::string program_run_problem(const CLI::App& app, const Config& config,
+                                const std::string& format,
+                                const std::vector<std::string>& allocators) {
+  if (!config.workloads.empty())
+    return "--workload program:NAME runs alone: programs and workloads are measured "
+           "differently, so give them in two runs";
+  for (const char* option : {"--threads", "--filter", "--seed", "--quick", "--min-time",
+                             "--external", "--gbench-out", "--no-interleave", "--max-live"})
+    if (app.count(option) > 0)
+      return std::string(option) + " does not apply to --workload program:NAME";
+  if (format != "table" && format != "json")
+    return "--format " + format + " does not apply to --workload program:NAME (table or json)";
+  for (std::size_t i = 0; i < allocators.size(); ++i) {
+    const std::string& name = allocators[i];
+    const auto known = std::find_if(std::begin(kProgramAllocators), std::end(kProgramAllocators),
+                                    [&](const ProgramAllocator& a) { return a.name == name; });
+    if (known == std::end(kProgramAllocators)) {
+      std::string names;
+      for (const ProgramAllocator& a : kProgramAllocators)
+        names += (names.empty() ? "" : ", ") + std::string(a.name);
+      return "allocator '" + name + "' cannot run a program; program:NAME runs under " + names;
+    }
+    if (std::find(allocators.begin(), allocators.begin() + static_cast<std::ptrdiff_t>(i), name) !=
+        allocators.begin() + static_cast<std::ptrdiff_t>(i))
+      return "allocator '" + name + "' given twice";
+  }
+  return "";
+}
+
 }  // namespace
 
 RunDefaults run_defaults(bool quick) {
@@ -125,7 +177,8 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   // empty names) went on to take the next option as a name.
   app.add_option("-w,--workload", workload_args,
                  "Workloads to run, comma-separated, or 'all'; NAME:key=value selects sweep "
-                 "points (see --list), trace:FILE names a trace")
+                 "points (see --list), trace:FILE names a trace, program:NAME (or program:all) "
+                 "runs programs of the catalog as `run --program` does")
       ->allow_extra_args(false)
       ->type_name("NAME[,NAME...]");
   app.add_option("-a,--allocator", allocator_args,
@@ -249,6 +302,13 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
 
   // Workloads: known names only; `all` expands to the registry.
   for (const std::string& arg : split_commas(workload_args)) {
+    if (arg.starts_with("program:")) {
+      const std::string name = arg.substr(std::string_view("program:").size());
+      if (std::string problem = catalog_program_problem(name); !problem.empty())
+        return fail(problem);
+      config.programs.push_back(name);
+      continue;
+    }
     if (arg == "all") {
       for (const auto& w : workload_catalog())
         if (!w.needs_input) config.workloads.push_back(WorkloadSpec{w.name, "", "", ""});
@@ -312,6 +372,17 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   // Allocators: known names only, in registry order (the external ones
   // last), no duplicates.
   allocator_args = split_commas(allocator_args);
+  if (!config.programs.empty()) {
+    if (std::string problem = program_run_problem(app, config, format, allocator_args);
+        !problem.empty())
+      return fail(problem);
+    config.allocators_given = !allocator_args.empty();
+    config.allocators = allocator_args;  // in the user's order, as `run --allocator`
+    if (!config.out.empty())
+      if (std::string reason = unwritable_reason("--out", config.out); !reason.empty())
+        return fail(reason);
+    return {true, 0};
+  }
   const auto is_external = [&](const std::string& name) {
     return std::any_of(config.externals.begin(), config.externals.end(),
                        [&](const ExternalAllocator& e) { return e.name == name; });

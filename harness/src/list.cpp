@@ -7,6 +7,7 @@
 #include "app.hpp"
 #include "catalog.hpp"
 #include "plan.hpp"
+#include "program_catalog.hpp"
 
 namespace harness {
 namespace {
@@ -59,6 +60,15 @@ int list_catalog(Format format) {
       std::cout << std::string(22, ' ') << "points: " << point_labels(points) << "\n"
                 << std::string(22, ' ') << "quick points: " << point_labels(w.points(quick))
                 << "\n";
+  }
+  std::cout << "\nPrograms (--workload program:NAME[,program:NAME...] or program:all; the same "
+               "run as `run --program`):\n";
+  try {
+    for (const CatalogProgram& c : load_program_catalog(program_catalog_dir()))
+      std::cout << column("program:" + c.name) << c.description
+                << (c.threads > 1 ? " [" + std::to_string(c.threads) + " threads]" : "") << "\n";
+  } catch (const std::exception& e) {
+    std::cout << "  (the program catalog cannot be read: " << e.what() << ")\n";
   }
   const auto availability = probe_catalog();
   std::cout << "\nAllocators (--allocator NAME[,NAME...]):\n";

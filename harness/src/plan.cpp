@@ -119,6 +119,19 @@ std::vector<PlannedEntry> plan_entries(const Config& config, const AllocatorLook
   return plan;
 }
 
+ProgramRunOptions program_run_options(const Config& config) {
+  ProgramRunOptions o;
+  const bool all =
+      std::find(config.programs.begin(), config.programs.end(), "all") != config.programs.end();
+  o.catalog_programs = all ? std::vector<std::string>{"all"} : config.programs;
+  o.allocators = config.allocators;
+  o.repetitions = config.repetitions;
+  o.out = config.out;
+  o.json_format = config.format == Format::json;
+  o.quiet = config.quiet;
+  return o;
+}
+
 json entry_skeleton(const PlannedEntry& p) {
   return {{"workload", p.spec.text()},
           {"workload_input", p.spec.input.empty() ? json(nullptr) : json(p.spec.input)},

@@ -42,19 +42,6 @@ void on_interrupt(int) {
   g_interrupted = 1;
 }
 
-struct Options {
-  std::vector<std::string> allocators;  // empty: all
-  int repetitions = 5;
-  double timeout_s = 600;
-  std::string name;
-  std::string out;
-  bool json_format = false;
-  bool quiet = false;
-  std::vector<std::string> program;
-  std::vector<std::string> catalog_programs;  // --program: names, or "all"
-  bool list_programs = false;
-};
-
 int usage_error(std::ostream& err, const std::string& message) {
   err << "stalloc-bench run: " << message << "\n" << kUsage << "\n";
   return 2;
@@ -100,7 +87,7 @@ std::string canonical(const std::string& path) {
   return ec ? path : p.string();
 }
 
-bool parse_options(int argc, const char* const* argv, Options& o, std::ostream& out,
+bool parse_options(int argc, const char* const* argv, ProgramRunOptions& o, std::ostream& out,
                    std::ostream& err, int& status) {
   status = 0;
   int i = 2;
@@ -480,10 +467,19 @@ bool is_run_command(int argc, const char* const* argv) {
 }
 
 int run_command_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  Options o;
+  ProgramRunOptions o;
   int status = 0;
   if (!parse_options(argc, argv, o, out, err, status)) return status < 0 ? 0 : status;
+  std::string command_line = "stalloc-bench";
+  for (int i = 1; i < argc; ++i) {
+    command_line += ' ';
+    command_line += shell_quote(argv[i]);
+  }
+  return run_programs(std::move(o), command_line, out, err);
+}
 
+int run_programs(ProgramRunOptions o, const std::string& command_line, std::ostream& out,
+                 std::ostream& err) {
   // What to run: the user's program, or programs of the catalog.
   std::vector<ProgramSpec> specs;
   const std::string catalog_dir = program_catalog_dir();
@@ -579,9 +575,6 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
     err << "stalloc-bench run: " << reason << "\n";
     return 2;
   }
-
-  std::string command_line = "stalloc-bench";
-  for (int i = 1; i < argc; ++i) command_line += " " + shell_quote(argv[i]);
 
   struct sigaction action {
   }, old_int{}, old_term{};

@@ -134,6 +134,8 @@ int deliver(const json& document, const Config& config, std::string out_path, in
 }  // namespace
 
 int run_benchmarks(const Config& config) {
+  if (!config.programs.empty())  // the program catalog: `run --program`'s run
+    return run_programs(program_run_options(config), config.command_line, std::cout, std::cerr);
   const auto started = std::chrono::steady_clock::now();
   install_interrupt_handler();
 

@@ -2,6 +2,7 @@
 // process: which entries, in which order, with which worker requests.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -129,6 +130,49 @@ TEST(Plan, BadSelectionsAreOneLineErrors) {
   } catch (const harness::PlanError& e) {
     EXPECT_NE(std::string(e.what()).find("matches no entry"), std::string::npos) << e.what();
   }
+}
+
+// --workload program:NAME is `run --program NAME` with the same options.
+TEST(Plan, ProgramWorkloadsAreTheRunCommandsRun) {
+  const Config config =
+      parse({"--workload", "program:sort,program:perl", "--allocator", "stalloc,system",
+             "--repetitions", "2", "--format", "json", "--quiet"});
+  EXPECT_TRUE(config.workloads.empty());
+  const harness::ProgramRunOptions o = harness::program_run_options(config);
+  EXPECT_EQ(o.catalog_programs, (std::vector<std::string>{"sort", "perl"}));
+  EXPECT_EQ(o.allocators, (std::vector<std::string>{"stalloc", "system"}));
+  EXPECT_EQ(o.repetitions, 2);
+  EXPECT_TRUE(o.json_format);
+  EXPECT_TRUE(o.quiet);
+  EXPECT_EQ(harness::program_run_options(parse({"--workload", "program:sort,program:all"}))
+                .catalog_programs,
+            (std::vector<std::string>{"all"}));
+  EXPECT_TRUE(harness::program_run_options(parse({"--workload", "program:all"})).allocators.empty())
+      << "no --allocator: every allocator the run command knows";
+}
+
+// The one line of a refused command line ("" when it was accepted).
+std::string refusal(const std::vector<std::string>& args) {
+  const harness::test::Parsed p = harness::test::parse(args);
+  if (p.result.proceed) return "";
+  EXPECT_EQ(p.result.exit_code, 2);
+  EXPECT_EQ(std::count(p.err.begin(), p.err.end(), '\n'), 1) << p.err;
+  return p.err;
+}
+
+TEST(Plan, ProgramWorkloadsRefuseWhatOnlyWorkloadsHave) {
+  EXPECT_NE(refusal({"--workload", "program:nope"}).find("unknown program 'program:nope'"),
+            std::string::npos);
+  EXPECT_NE(refusal({"--workload", "program:"}).find("needs a program name"), std::string::npos);
+  EXPECT_NE(refusal({"--workload", "program:sort,small-objects"}).find("runs alone"),
+            std::string::npos);
+  EXPECT_NE(refusal({"--workload", "program:sort", "--quick"}).find("--quick does not apply"),
+            std::string::npos);
+  EXPECT_NE(refusal({"--workload", "program:sort", "--format", "csv"}).find("table or json"),
+            std::string::npos);
+  EXPECT_NE(refusal({"--workload", "program:sort", "--allocator", "sync-stalloc"})
+                .find("'sync-stalloc' cannot run a program"),
+            std::string::npos);
 }
 
 }  // namespace
