@@ -15,7 +15,8 @@ int list_catalog(Format format);
 int run_benchmarks(const Config& config);
 
 // `stalloc-bench --worker` and nothing else: this process is a worker, its
-// request on stdin (worker_request.hpp), its result to the parent's pipe.
+// request on descriptor 4 (worker_request.hpp), its result to the parent's
+// pipe.
 bool is_worker_command(int argc, const char* const* argv);
 int worker_main();
 

@@ -2,8 +2,10 @@
 // `stalloc-bench --worker`, with LD_PRELOAD set to the allocator's library
 // (or removed, so `system` is always glibc even if the user preloads
 // something). Its request (worker_request.hpp) is one JSON document on its
-// stdin, a pipe filled before it starts; it writes its JSON result to file
-// descriptor 3, a pipe the parent reads to the end; its stderr goes to ours.
+// descriptor 4, a pipe filled before it starts; it writes its JSON result to
+// descriptor 3, a pipe the parent reads to the end. Its stdin and stderr are
+// ours: a trace named /dev/stdin (a regular file redirected in) is read by
+// every worker.
 #pragma once
 
 #include <atomic>
@@ -21,8 +23,9 @@ struct WorkerOutcome {
   std::string error;      // one line when failed
 };
 
-// The worker's output descriptor.
+// The worker's output descriptor, and the one its request arrives on.
 inline constexpr int kWorkerFd = 3;
+inline constexpr int kWorkerRequestFd = 4;
 
 // `preload` empty: no LD_PRELOAD. Blocks until the worker exits.
 WorkerOutcome run_worker(const WorkerRequest& request, const std::string& preload);

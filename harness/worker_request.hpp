@@ -1,5 +1,6 @@
 // What the parent asks of one worker process. It travels as one JSON
-// document on the worker's stdin (spawn.hpp), never as command-line flags:
+// document on the worker's descriptor 4 (spawn.hpp), never as command-line
+// flags:
 // the worker has no options of its own to keep in step with the public ones,
 // and a field means one thing (`threads` is the exact count the worker runs,
 // while the user's --threads is the top of a sweep that the plan expands).

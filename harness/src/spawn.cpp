@@ -44,11 +44,16 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
   return out;
 }
 
-// In the child, between fork and exec: `from` becomes `to` and survives
-// exec (dup2 clears close-on-exec, but does nothing when from == to).
-bool inherit_as(int from, int to) noexcept {
-  if (from == to) return ::fcntl(to, F_SETFD, 0) == 0;
-  return ::dup2(from, to) >= 0;
+// In the child, between fork and exec: the request pipe becomes
+// kWorkerRequestFd and the result pipe kWorkerFd, both surviving exec. Both
+// are first copied above the targets, so that neither dup2 overwrites the
+// other's source (the pipes may sit on 3 and 4 themselves); dup2 clears
+// close-on-exec on the targets, the copies keep it.
+bool install_worker_fds(int request, int result) noexcept {
+  const int request_high = ::fcntl(request, F_DUPFD_CLOEXEC, 10);
+  const int result_high = ::fcntl(result, F_DUPFD_CLOEXEC, 10);
+  return request_high >= 0 && result_high >= 0 && ::dup2(request_high, kWorkerRequestFd) >= 0 &&
+         ::dup2(result_high, kWorkerFd) >= 0;
 }
 
 }  // namespace
@@ -122,8 +127,7 @@ WorkerOutcome run_worker(const WorkerRequest& request, const std::string& preloa
     return out;
   }
   if (pid == 0) {
-    // Stdin first: the request pipe may sit on descriptor kWorkerFd.
-    if (!inherit_as(request_fds[0], STDIN_FILENO) || !inherit_as(fds[1], kWorkerFd)) ::_exit(127);
+    if (!install_worker_fds(request_fds[0], fds[1])) ::_exit(127);
     ::execve("/proc/self/exe", argv.data(), envp.data());
     ::_exit(127);
   }

@@ -1,7 +1,7 @@
 // `stalloc-bench --worker`: the process the parent starts for one entry or
-// one probe (spawn.hpp). It reads its WorkerRequest from stdin and writes
-// its result to the parent's pipe on kWorkerFd.
-#include <unistd.h>
+// one probe (spawn.hpp). It reads its WorkerRequest from kWorkerRequestFd
+// and writes its result to the parent's pipe on kWorkerFd.
+#include <fcntl.h>
 
 #include <exception>
 #include <iostream>
@@ -35,7 +35,10 @@ bool is_worker_command(int argc, const char* const* argv) {
 int worker_main() {
   WorkerRequest request;
   try {
-    request = parse_worker_request(read_to_end(STDIN_FILENO));
+    if (::fcntl(kWorkerRequestFd, F_GETFD) < 0)
+      throw InvalidWorkerRequest("worker request: descriptor " + std::to_string(kWorkerRequestFd) +
+                                 " is not open (the parent sends the request there)");
+    request = parse_worker_request(read_to_end(kWorkerRequestFd));
   } catch (const InvalidWorkerRequest& e) {
     // Only the parent (or scripts/count-instructions) writes requests: a bad
     // one is a bug there, said once on stderr and, when the pipe is there,

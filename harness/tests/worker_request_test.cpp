@@ -104,7 +104,7 @@ TEST(WorkerRequest, MalformedDocumentsAreRefusedByName) {
   EXPECT_EQ(refusal(R"({"kind": "probe", "allocator": "system"})"), "");
 }
 
-// The worker process: a bad request on stdin is one line on stderr and a
+// The worker process: a bad request on fd 4 is one line on stderr and a
 // non-zero exit, before anything runs.
 TEST(WorkerRequest, TheWorkerRefusesAMalformedRequestInOneLine) {
   const std::string path = harness::test::temp_path("bad-request.json");
@@ -112,7 +112,7 @@ TEST(WorkerRequest, TheWorkerRefusesAMalformedRequestInOneLine) {
        {std::string(), std::string(R"({"kind": "entry", "threads": 0})")}) {
     std::ofstream(path) << text;
     const auto r = harness::test::run_command(
-        {"sh", "-c", "exec \"$0\" --worker < \"$1\" 3>/dev/null", STALLOC_BENCH_EXE, path});
+        {"sh", "-c", "exec \"$0\" --worker 4< \"$1\" 3>/dev/null", STALLOC_BENCH_EXE, path});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_EQ(r.out, "");
     EXPECT_NE(r.err.find("stalloc-bench --worker: worker request: "), std::string::npos) << r.err;
