@@ -1,5 +1,5 @@
-// The three things stalloc-bench can be asked to do, after the command line
-// is parsed and validated (cli.hpp).
+// The things stalloc-bench can be asked to do, after the command line is
+// parsed and validated (cli.hpp), and the worker it starts for each entry.
 #pragma once
 
 #include "cli.hpp"
@@ -10,12 +10,14 @@ namespace harness {
 // --format json, one JSON document with their declared traits.
 int list_catalog(Format format);
 
-// The benchmark run: plan the entries, run each in a worker process, write
-// the JSON and print the table. Returns the exit status.
+// The benchmark run (run.cpp): plan, execute, merge, report. Returns the
+// exit status.
 int run_benchmarks(const Config& config);
 
-// --worker / --worker-probe: run one entry (or identify malloc) and write the
-// JSON to the parent's pipe.
-int worker_main(const Config& config);
+// `stalloc-bench --worker` and nothing else: this process is a worker, its
+// request on descriptor 4 (worker_request.hpp), its result to the parent's
+// pipe.
+bool is_worker_command(int argc, const char* const* argv);
+int worker_main();
 
 }  // namespace harness

@@ -18,8 +18,8 @@ struct WorkloadSpec {
   std::string input;
   std::string select_key;    // "live": only this sweep ...
   std::string select_value;  // ... and, when not empty, only this point
-  // What names the workload in results and in a worker's command line: the
-  // point selection is the parent's business.
+  // What names the workload in results and in a worker's request: the point
+  // selection is the parent's business.
   std::string text() const { return input.empty() ? name : name + ":" + input; }
 };
 
@@ -33,10 +33,13 @@ struct ExternalAllocator {
 
 struct Config {
   std::vector<WorkloadSpec> workloads;
+  // --workload program:NAME (or program:all): programs of the catalog, run
+  // alone, as `stalloc-bench run --program` runs them (plan.hpp).
+  std::vector<std::string> programs;
   std::vector<std::string> allocators;  // registry order, then the --external ones
   std::vector<ExternalAllocator> externals;
   bool allocators_given = false;  // else: every available one
-  unsigned max_threads = 1;
+  unsigned max_threads = 1;       // the top of the sweep: 1, 2, 4, ... max_threads
   int repetitions = 5;
   double min_time_s = 0.2;
   double instrumented_time_s = 0.3;
@@ -51,14 +54,6 @@ struct Config {
   Format format = Format::table;
   bool list = false;
   std::string command_line;
-
-  // Hidden: this process is a worker (see worker.hpp).
-  bool worker = false;
-  bool probe = false;
-  std::size_t point_index = 0;
-  bool timing_only = false;      // skip the instrumented and check passes
-  std::uint64_t iterations = 0;  // > 0: exactly this many per repetition (callgrind counts)
-  std::string external_library;  // an --external allocator's library, served by this worker
 };
 
 // Defaults that depend on --quick (Google Benchmark repetitions and minimum

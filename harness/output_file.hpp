@@ -20,6 +20,12 @@ namespace harness {
 // message ("--out").
 std::string unwritable_reason(const std::string& option, const std::string& path);
 
+// Where a run's results go without --out: `<dir>/<stem>-<UTC time>.json`,
+// dir being $STALLOC_BENCH_RESULTS_DIR, else ./results of the directory the
+// user stands in (never the source tree the binary came from: a user's runs
+// are theirs, not the repository's). Creates the directory when it can.
+std::string default_results_path(const std::string& stem);
+
 // Writes `content` as described above. Throws std::runtime_error.
 void write_output(const std::string& path, const std::string& content);
 

@@ -17,10 +17,32 @@
 #pragma once
 
 #include <ostream>
+#include <string>
+#include <vector>
 
 namespace harness {
 
+// What to run, as `run`'s options say it (or the main command's --workload
+// program:NAME, plan.hpp).
+struct ProgramRunOptions {
+  std::vector<std::string> allocators;  // empty: all of program_allocators.hpp
+  int repetitions = 5;
+  double timeout_s = 600;
+  std::string name;  // the workload's NAME for '-- PROGRAM'
+  std::string out;   // empty: ./results/program-NAME-<UTC time>.json
+  bool json_format = false;
+  bool quiet = false;
+  std::vector<std::string> program;           // '-- PROGRAM ARGS...'
+  std::vector<std::string> catalog_programs;  // --program: names, or "all"
+  bool list_programs = false;
+};
+
 bool is_run_command(int argc, const char* const* argv);
 int run_command_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+// The run itself, after its options were parsed; `command_line` goes to the
+// context block. Returns the exit status.
+int run_programs(ProgramRunOptions options, const std::string& command_line, std::ostream& out,
+                 std::ostream& err);
 
 }  // namespace harness

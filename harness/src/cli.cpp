@@ -14,6 +14,8 @@
 #include "catalog.hpp"
 #include "context.hpp"
 #include "output_file.hpp"
+#include "program_allocators.hpp"
+#include "program_catalog.hpp"
 #include "workloads/trace/replay_program.hpp"
 #include "workloads/trace/stream_input.hpp"
 
@@ -82,6 +84,56 @@ bool parse_selector(const std::string& arg, WorkloadSpec& spec) {
   return word(spec.select_key) && (eq == std::string::npos || word(spec.select_value));
 }
 
+// `program:NAME` names a program of the catalog (program_catalog.hpp), or
+// all of them; "" when it does.
+std::string catalog_program_problem(const std::string& name) {
+  if (name.empty()) return "workload 'program:' needs a program name (see --list), or all";
+  std::vector<CatalogProgram> catalog;
+  try {
+    catalog = load_program_catalog(program_catalog_dir());
+  } catch (const std::exception& e) {
+    return std::string("program catalog: ") + e.what();
+  }
+  std::string names;
+  for (const CatalogProgram& c : catalog) {
+    if (c.name == name || name == "all") return "";
+    names += c.name + ", ";
+  }
+  return "unknown program 'program:" + name + "'; the catalog's: " + names + "all";
+}
+
+// --workload program:NAME runs the programs as `stalloc-bench run --program`
+// does: whole processes under the preloaded allocators, timed per run. What
+// only a workload has is refused rather than ignored; "" when nothing is.
+std::string program_run_problem(const CLI::App& app, const Config& config,
+                                const std::string& format,
+                                const std::vector<std::string>& allocators) {
+  if (!config.workloads.empty())
+    return "--workload program:NAME runs alone: programs and workloads are measured "
+           "differently, so give them in two runs";
+  for (const char* option : {"--threads", "--filter", "--seed", "--quick", "--min-time",
+                             "--external", "--gbench-out", "--no-interleave", "--max-live"})
+    if (app.count(option) > 0)
+      return std::string(option) + " does not apply to --workload program:NAME";
+  if (format != "table" && format != "json")
+    return "--format " + format + " does not apply to --workload program:NAME (table or json)";
+  for (std::size_t i = 0; i < allocators.size(); ++i) {
+    const std::string& name = allocators[i];
+    const auto known = std::find_if(std::begin(kProgramAllocators), std::end(kProgramAllocators),
+                                    [&](const ProgramAllocator& a) { return a.name == name; });
+    if (known == std::end(kProgramAllocators)) {
+      std::string names;
+      for (const ProgramAllocator& a : kProgramAllocators)
+        names += (names.empty() ? "" : ", ") + std::string(a.name);
+      return "allocator '" + name + "' cannot run a program; program:NAME runs under " + names;
+    }
+    if (std::find(allocators.begin(), allocators.begin() + static_cast<std::ptrdiff_t>(i), name) !=
+        allocators.begin() + static_cast<std::ptrdiff_t>(i))
+      return "allocator '" + name + "' given twice";
+  }
+  return "";
+}
+
 }  // namespace
 
 RunDefaults run_defaults(bool quick) {
@@ -125,7 +177,8 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   // empty names) went on to take the next option as a name.
   app.add_option("-w,--workload", workload_args,
                  "Workloads to run, comma-separated, or 'all'; NAME:key=value selects sweep "
-                 "points (see --list), trace:FILE names a trace")
+                 "points (see --list), trace:FILE names a trace, program:NAME (or program:all) "
+                 "runs programs of the catalog as `run --program` does")
       ->allow_extra_args(false)
       ->type_name("NAME[,NAME...]");
   app.add_option("-a,--allocator", allocator_args,
@@ -185,18 +238,10 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
       ->type_name("table|json|csv|gbench");
   app.add_flag("--quiet", config.quiet, "No progress lines on stderr");
 
-  // Hidden (empty group): how the parent starts a worker.
   std::string max_live;
   app.add_option("--max-live", max_live,
                  "Largest live set (and single request) a trace replay may ask for, e.g. 512M, "
                  "2G (default 256M); a trace beyond it is refused with exit status 2");
-  app.add_flag("--worker", config.worker)->group("");
-  app.add_flag("--worker-probe", config.probe)->group("");
-  app.add_option("--point-index", config.point_index)->group("");
-  app.add_option("--instrumented-time", config.instrumented_time_s)->group("");
-  app.add_flag("--timing-only", config.timing_only)->group("");
-  app.add_option("--iterations", config.iterations)->group("");
-  app.add_option("--external-library", config.external_library)->group("");
 
   auto fail = [&](const std::string& message) {
     err << "stalloc-bench: error: " << message << " (see --help)\n";
@@ -240,8 +285,7 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   const RunDefaults defaults = run_defaults(config.quick);
   config.repetitions = repetitions > 0 ? repetitions : defaults.repetitions;
   config.min_time_s = min_time > 0 ? min_time : defaults.min_time_s;
-  if (app.count("--instrumented-time") == 0)
-    config.instrumented_time_s = defaults.instrumented_time_s;
+  config.instrumented_time_s = defaults.instrumented_time_s;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   config.max_threads = threads > 0 ? threads : cores;
   config.format = format == "json"     ? Format::json
@@ -258,6 +302,13 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
 
   // Workloads: known names only; `all` expands to the registry.
   for (const std::string& arg : split_commas(workload_args)) {
+    if (arg.starts_with("program:")) {
+      const std::string name = arg.substr(std::string_view("program:").size());
+      if (std::string problem = catalog_program_problem(name); !problem.empty())
+        return fail(problem);
+      config.programs.push_back(name);
+      continue;
+    }
     if (arg == "all") {
       for (const auto& w : workload_catalog())
         if (!w.needs_input) config.workloads.push_back(WorkloadSpec{w.name, "", "", ""});
@@ -278,12 +329,10 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
         return fail("workload '" + spec.name + "' needs a file: --workload " + spec.name + ":FILE");
       spec.input = argument;
       // A pipe or FIFO can be read once; the run opens the trace in every worker.
-      if (!config.worker) {
-        try {
-          spec.input = workloads::trace::regular_trace_file(spec.input);
-        } catch (const std::exception& e) {
-          return fail(std::string("workload ") + arg + ": " + e.what());
-        }
+      try {
+        spec.input = workloads::trace::regular_trace_file(spec.input);
+      } catch (const std::exception& e) {
+        return fail(std::string("workload ") + arg + ": " + e.what());
       }
     } else if (!argument.empty() && !parse_selector(argument, spec)) {
       return fail("workload '" + spec.name + "' does not understand '" + argument +
@@ -323,6 +372,17 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   // Allocators: known names only, in registry order (the external ones
   // last), no duplicates.
   allocator_args = split_commas(allocator_args);
+  if (!config.programs.empty()) {
+    if (std::string problem = program_run_problem(app, config, format, allocator_args);
+        !problem.empty())
+      return fail(problem);
+    config.allocators_given = !allocator_args.empty();
+    config.allocators = allocator_args;  // in the user's order, as `run --allocator`
+    if (!config.out.empty())
+      if (std::string reason = unwritable_reason("--out", config.out); !reason.empty())
+        return fail(reason);
+    return {true, 0};
+  }
   const auto is_external = [&](const std::string& name) {
     return std::any_of(config.externals.begin(), config.externals.end(),
                        [&](const ExternalAllocator& e) { return e.name == name; });
@@ -343,12 +403,6 @@ CliResult parse_command_line(int argc, const char* const* argv, Config& config, 
   for (const ExternalAllocator& e : config.externals)
     if (wanted(e.name)) config.allocators.push_back(e.name);
 
-  if (config.worker || config.probe) {
-    if (config.allocators.size() != 1) return fail("a worker takes exactly one --allocator");
-    if (config.worker && config.workloads.size() != 1)
-      return fail("a worker takes exactly one --workload");
-    return {true, 0};
-  }
   if (config.list) return {true, 0};
   if (config.workloads.empty())
     return fail("no workload given: use --workload NAME (for example small-objects), or --list");

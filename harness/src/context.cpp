@@ -10,6 +10,7 @@
 
 #include "build_info.hpp"
 #include "git_info.hpp"
+#include "malloc_provider.hpp"
 
 namespace harness {
 
@@ -87,6 +88,42 @@ void add_cpu_context(nlohmann::json& context) {
                       {"size_bytes", c.size},
                       {"num_sharing", c.num_sharing}});
   context["caches"] = caches;
+}
+
+nlohmann::json run_context(const RunDescription& run) {
+  using nlohmann::json;
+  json context = build_context();
+  const MachineInfo machine = machine_info();
+  context["host"] = machine.host;
+  context["cpu_model"] = machine.cpu_model;
+  context["cores"] = machine.cores;
+  context["os"] = machine.os;
+  add_cpu_context(context);
+  context["load_average_start"] = run.load_average_start;
+  json versions = {
+      {"glibc", glibc_version()}, {"stalloc", STALLOC_BENCH_STALLOC_VERSION},
+      {"mimalloc", nullptr},      {"jemalloc", nullptr},
+      {"tcmalloc", nullptr},      {"benchmark", STALLOC_BENCH_BENCHMARK_VERSION_STRING}};
+  for (const auto& [library, version] : run.library_versions) versions[library] = version;
+  context["library_versions"] = versions;
+  context["date"] = run.date;
+  context["command_line"] = run.command_line;
+  context["seed"] = run.seed;
+  context["quick"] = run.quick;
+  context["quick_scope"] = run.quick_scope;
+  context["repetitions"] = run.repetitions;
+  context["interleaved"] = run.interleaved;
+  context["min_time_s"] = run.min_time_s;
+  context["threads"] = run.threads;
+  context["interrupted"] = false;
+  context["duration_s"] = 0.0;
+  return context;
+}
+
+void finish_context(nlohmann::json& context, bool interrupted, double duration_s) {
+  context["interrupted"] = interrupted;
+  context["duration_s"] = duration_s;
+  context["load_average_end"] = load_average();
 }
 
 }  // namespace harness

@@ -6,6 +6,7 @@
 #include "record.hpp"
 
 int main(int argc, char** argv) {
+  if (harness::is_worker_command(argc, argv)) return harness::worker_main();
   if (harness::is_record_command(argc, argv)) return harness::record_main(argc, argv, std::cerr);
   if (harness::is_run_command(argc, argv))
     return harness::run_command_main(argc, argv, std::cout, std::cerr);
@@ -13,7 +14,6 @@ int main(int argc, char** argv) {
   const harness::CliResult cli =
       harness::parse_command_line(argc, argv, config, std::cout, std::cerr);
   if (!cli.proceed) return cli.exit_code;
-  if (config.worker || config.probe) return harness::worker_main(config);
   if (config.list) return harness::list_catalog(config.format);
   return harness::run_benchmarks(config);
 }

@@ -9,9 +9,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 #include <workloads/support/write_all.hpp>
+
+#include "context.hpp"
 
 namespace harness {
 namespace {
@@ -136,6 +139,14 @@ void write_output(const std::string& path, const std::string& content) {
     case Kind::unsupported:
       throw std::runtime_error(unwritable_reason("output", path));
   }
+}
+
+std::string default_results_path(const std::string& stem) {
+  const char* env = std::getenv("STALLOC_BENCH_RESULTS_DIR");
+  const std::string dir = env != nullptr && *env ? env : "results";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  return dir + "/" + stem + "-" + utc_timestamp(true) + ".json";
 }
 
 }  // namespace harness

@@ -18,7 +18,6 @@
 #include <string_view>
 #include <vector>
 
-#include "build_info.hpp"
 #include "context.hpp"
 #include "malloc_provider.hpp"
 #include "output_file.hpp"
@@ -42,19 +41,6 @@ volatile sig_atomic_t g_interrupted = 0;
 void on_interrupt(int) {
   g_interrupted = 1;
 }
-
-struct Options {
-  std::vector<std::string> allocators;  // empty: all
-  int repetitions = 5;
-  double timeout_s = 600;
-  std::string name;
-  std::string out;
-  bool json_format = false;
-  bool quiet = false;
-  std::vector<std::string> program;
-  std::vector<std::string> catalog_programs;  // --program: names, or "all"
-  bool list_programs = false;
-};
 
 int usage_error(std::ostream& err, const std::string& message) {
   err << "stalloc-bench run: " << message << "\n" << kUsage << "\n";
@@ -101,7 +87,7 @@ std::string canonical(const std::string& path) {
   return ec ? path : p.string();
 }
 
-bool parse_options(int argc, const char* const* argv, Options& o, std::ostream& out,
+bool parse_options(int argc, const char* const* argv, ProgramRunOptions& o, std::ostream& out,
                    std::ostream& err, int& status) {
   status = 0;
   int i = 2;
@@ -481,10 +467,19 @@ bool is_run_command(int argc, const char* const* argv) {
 }
 
 int run_command_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  Options o;
+  ProgramRunOptions o;
   int status = 0;
   if (!parse_options(argc, argv, o, out, err, status)) return status < 0 ? 0 : status;
+  std::string command_line = "stalloc-bench";
+  for (int i = 1; i < argc; ++i) {
+    command_line += ' ';
+    command_line += shell_quote(argv[i]);
+  }
+  return run_programs(std::move(o), command_line, out, err);
+}
 
+int run_programs(ProgramRunOptions o, const std::string& command_line, std::ostream& out,
+                 std::ostream& err) {
   // What to run: the user's program, or programs of the catalog.
   std::vector<ProgramSpec> specs;
   const std::string catalog_dir = program_catalog_dir();
@@ -574,21 +569,12 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
   }
 
   std::string out_path = o.out;
-  if (out_path.empty()) {
-    const char* env = std::getenv("STALLOC_BENCH_RESULTS_DIR");
-    const std::string dir = env != nullptr && *env ? env : "results";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    const std::string label = specs.size() == 1 ? specs[0].name : "programs";
-    out_path = dir + "/program-" + label + "-" + utc_timestamp(true) + ".json";
-  }
+  if (out_path.empty())
+    out_path = default_results_path("program-" + (specs.size() == 1 ? specs[0].name : "programs"));
   if (std::string reason = unwritable_reason("--out", out_path); !reason.empty()) {
     err << "stalloc-bench run: " << reason << "\n";
     return 2;
   }
-
-  std::string command_line = "stalloc-bench";
-  for (int i = 1; i < argc; ++i) command_line += " " + shell_quote(argv[i]);
 
   struct sigaction action {
   }, old_int{}, old_term{};
@@ -691,31 +677,18 @@ int run_command_main(int argc, const char* const* argv, std::ostream& out, std::
 
   json document;
   document["schema_version"] = kResultsSchemaVersion;
-  json context = build_context();
-  const MachineInfo machine = machine_info();
-  context["host"] = machine.host;
-  context["cpu_model"] = machine.cpu_model;
-  context["cores"] = machine.cores;
-  context["os"] = machine.os;
-  add_cpu_context(context);
-  context["load_average_start"] = load_average_start;
-  context["load_average_end"] = load_average();
-  context["library_versions"] = {
-      {"glibc", glibc_version()}, {"stalloc", STALLOC_BENCH_STALLOC_VERSION},
-      {"mimalloc", nullptr},      {"jemalloc", nullptr},
-      {"tcmalloc", nullptr},      {"benchmark", STALLOC_BENCH_BENCHMARK_VERSION_STRING}};
-  context["date"] = start_date;
-  context["command_line"] = command_line;
-  context["seed"] = 0;  // (no seed: the program is what it is)
-  context["quick"] = false;
-  context["quick_scope"] = nullptr;
-  context["repetitions"] = o.repetitions;
-  context["interleaved"] = true;
-  context["min_time_s"] = nullptr;  // a repetition is one run of the program
-  context["threads"] = json::array({1});
-  context["interrupted"] = g_interrupted != 0;
-  context["duration_s"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  RunDescription run;
+  run.date = start_date;
+  run.load_average_start = load_average_start;
+  run.command_line = command_line;
+  run.seed = 0;  // (no seed: the program is what it is)
+  run.repetitions = o.repetitions;
+  run.interleaved = true;
+  run.min_time_s = nullptr;  // a repetition is one run of the program
+  run.threads = {1};
+  json context = run_context(run);
+  finish_context(context, g_interrupted != 0,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   document["context"] = context;
   document["allocators"] = json::array();
   for (const Runner& r : allocators)

@@ -18,6 +18,7 @@
 
 #include "catalog.hpp"
 #include "cli.hpp"
+#include "parse_command_line.hpp"
 #include "run_command.hpp"
 
 #include <nlohmann/json.hpp>
@@ -27,24 +28,8 @@ namespace {
 using harness::Config;
 using harness::test::run_command;
 
-struct Parsed {
-  harness::CliResult result;
-  Config config;
-  std::string out, err;
-};
-
-Parsed parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "stalloc-bench");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  Parsed p;
-  std::ostringstream out, err;
-  p.result =
-      harness::parse_command_line(static_cast<int>(argv.size()), argv.data(), p.config, out, err);
-  p.out = out.str();
-  p.err = err.str();
-  return p;
-}
+using harness::test::parse;
+using harness::test::Parsed;
 
 void expect_bad(const std::vector<std::string>& args, const std::string& message_part) {
   const Parsed p = parse(args);

@@ -53,4 +53,22 @@ for e in doc["entries"]:
     assert e["program"]["output_check"].startswith(("stdout identical", "not compared: the catalog")), e
 assert seen == want, (seen, want)
 PY
+# The main command reaches the catalog too: --list shows the programs, and
+# --workload program:NAME is the run of `run --program NAME` (same entries).
+"$bench" --list > "$dir/main-list" || fail "--list failed"
+for n in $names; do grep -q "^  program:$n " "$dir/main-list" || fail "--list misses program:$n"; done
+"$bench" --workload program:sort -a system,stalloc -r 1 --quiet -o "$dir/sort.json" > /dev/null \
+  2> "$dir/err" || fail "--workload program:sort exited $?: $(cat "$dir/err")"
+/usr/bin/python3 "$(dirname "$0")/validate_results.py" file "$schema" "$dir/sort.json" > /dev/null ||
+  fail "the --workload program:sort results do not validate"
+/usr/bin/python3 - "$dir/all.json" "$dir/sort.json" <<'PY' || fail "--workload program:sort differs from run --program sort"
+import json, sys
+def shape(path):
+    doc = json.load(open(path))
+    return sorted((e["workload"], e["allocator"], e["status"], tuple(sorted(e)),
+                   tuple(sorted(e["program"])), e["program"]["output_check"])
+                  for e in doc["entries"] if e["workload"] == "program:sort")
+run, main = shape(sys.argv[1]), shape(sys.argv[2])
+assert run and run == main, (run, main)
+PY
 echo "program_catalog_test: ok ($names)"
