@@ -148,6 +148,18 @@ inline void* global_new(Arena& arena, std::size_t n, std::size_t align) {
   return global_new_retry(arena, n, align);
 }
 
+// Plain operator new(n): global_new at natural_alignment(n), with n >= 16
+// (most requests) given its own copy at the constant 16, so that the
+// arena's alignment tests fold away in it. Stalloc<1000, 4> under
+// stalloc/examples/fast_vectors --short (callgrind, whole stalloc side):
+// 20.3 -> 17.9 million instructions when this was added.
+template <class Arena>
+inline void* global_new_natural(Arena& arena, std::size_t n) {
+  if (n >= kDefaultNewAlign) [[likely]]
+    return global_new(arena, n, kDefaultNewAlign);
+  return global_new(arena, n, natural_alignment(n));
+}
+
 template <class Arena>
 inline void* global_new_nothrow(Arena& arena, std::size_t n, std::size_t align) noexcept {
   if (n == 0) n = 1;
@@ -195,10 +207,10 @@ inline void global_delete_unsized(Arena& arena, void* p, std::size_t align) noex
       stalloc_global_storage_##name;                                                             \
   constinit ::stalloc::global_arena_t<__VA_ARGS__>& name = stalloc_global_storage_##name.value;  \
   void* operator new(std::size_t n) {                                                            \
-    return ::stalloc::detail::global_new(name, n, ::stalloc::detail::natural_alignment(n));      \
+    return ::stalloc::detail::global_new_natural(name, n);                                       \
   }                                                                                              \
   void* operator new[](std::size_t n) {                                                          \
-    return ::stalloc::detail::global_new(name, n, ::stalloc::detail::natural_alignment(n));      \
+    return ::stalloc::detail::global_new_natural(name, n);                                       \
   }                                                                                              \
   void* operator new(std::size_t n, const std::nothrow_t&) noexcept {                            \
     return ::stalloc::detail::global_new_nothrow(name, n,                                        \
