@@ -278,9 +278,17 @@ TEST(QuickFit, RandomFreesOverALargeLiveSet) {
 // Fragmentation (issue 13 target 9): a live set grown by random allocations
 // of 1..k blocks with one random free in three, until the first request
 // fails. The fill level then must not be lower than the crate's first fit
-// on the same request stream. (Measured when written, mean of 5 seeds,
-// FirstFit -> QuickFit: k=4 0.992 -> 1.000, k=8 0.981 -> 0.9995, k=16 0.973
-// -> 0.999, k=64 0.960 -> 0.962.)
+// on the same request stream. Mean of 5 seeds, FirstFit -> QuickFit with 64
+// quick lists (16 lists in brackets): k=4 0.992 -> 1.000, k=8 0.981 ->
+// 0.9995, k=16 0.973 -> 0.999, k=64 0.960 -> 0.982 (0.962).
+//
+// Requests past the quick lists are the exception, and target 9 is missed
+// there: k=128 0.955 -> 0.946 (0.957 with 16 lists), k=256 0.946 -> 0.931
+// (0.949). Allocations of 17..64 blocks wait on quick lists uncoalesced, so
+// first fit places the larger requests past them, and the arena is more
+// broken up when the first request fails (the failing request itself
+// coalesces everything first). The second test holds that loss to its
+// measured size.
 template <class Policy>
 double fill_at_first_failure(std::uint64_t seed, std::size_t max_count) {
   using A = stalloc::Stalloc<65535, 32, Policy>;
@@ -319,6 +327,18 @@ TEST(QuickFit, FillsTheArenaAtLeastAsFullAsFirstFitBeforeTheFirstFailure) {
       quick_fit += fill_at_first_failure<stalloc::QuickFit>(seed, k);
     }
     EXPECT_GE(quick_fit, first_fit) << "requests of 1.." << k << " blocks";
+  }
+}
+
+TEST(QuickFit, LosesAtMostTwoPointsOfFillToFirstFitWithLargerRequests) {
+  for (const std::size_t k : {128u, 256u}) {
+    double first_fit = 0;
+    double quick_fit = 0;
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+      first_fit += fill_at_first_failure<stalloc::FirstFit>(seed, k);
+      quick_fit += fill_at_first_failure<stalloc::QuickFit>(seed, k);
+    }
+    EXPECT_GE(quick_fit / 5, first_fit / 5 - 0.02) << "requests of 1.." << k << " blocks";
   }
 }
 
