@@ -1,6 +1,6 @@
 // `sync-stalloc`: stalloc::SyncStalloc<L,B>, a static (global-style) arena
-// behind the library's AdaptiveLock (spin, then futex sleep), shared by every
-// thread of the workload.
+// shared by every thread of the workload: a cache of freed allocations per
+// thread in front of the arena's AdaptiveLock (stalloc/thread_cached.hpp).
 #pragma once
 
 #include <string_view>
@@ -15,8 +15,8 @@ namespace harness {
 struct SyncStallocAllocator {
   static constexpr std::string_view name = "sync-stalloc";
   static constexpr std::string_view description =
-      "SyncStalloc<L,B>: one static arena behind an AdaptiveLock (spin, then sleep), shared by all "
-      "threads";
+      "SyncStalloc<L,B>: one static arena shared by all threads, per-thread caches in front of its "
+      "lock";
   static constexpr Family family = Family::stalloc;
   static constexpr Role role = Role::subject;
   static constexpr bool thread_safe = true;

@@ -91,9 +91,9 @@ template <class A, class Lock>
 struct global_arena<Synchronized<A, Lock>> {
   using type = Synchronized<global_arena_t<A>, Lock>;
 };
-template <class A, class Lock, std::size_t Shards, std::size_t Slots>
-struct global_arena<ThreadCached<A, Lock, Shards, Slots>> {
-  using type = ThreadCached<global_arena_t<A>, Lock, Shards, Slots>;
+template <class A, class Lock, std::size_t Shards>
+struct global_arena<ThreadCached<A, Lock, Shards>> {
+  using type = ThreadCached<global_arena_t<A>, Lock, Shards>;
 };
 template <class A>
 struct global_arena<Unsynchronized<A>> {

@@ -170,6 +170,14 @@ class SizedStalloc {
     return r;
   }
 
+  // Address of block `index` and the block p is in, as Stalloc's. O(1).
+  [[nodiscard]] const void* block_address(std::size_t index) const noexcept {
+    return arena_.block_address(index);
+  }
+  [[nodiscard]] std::size_t block_index(const void* p) const noexcept {
+    return arena_.block_index(p);
+  }
+
   // The Stalloc inside, for diagnostics (block_address, for_each_free_chunk).
   // Allocating or freeing through it directly bypasses the end marks, so an
   // unsized delete would then find the wrong size. O(1).

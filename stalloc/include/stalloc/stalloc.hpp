@@ -1594,6 +1594,9 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // all-blocks scan is needed, because a free block inside the range would
   // sit after a live allocation's end bit, which the third test finds.
   std::size_t allocation_at(std::size_t at, std::size_t count, const void* p) const noexcept {
+    // index_for() checked both; said for GCC's -Warray-bounds, which loses
+    // them when a caller is compiled out of line (ThreadCached's locked free).
+    detail::assume(at < L && count >= 1 && count <= L - at);
     if (!used_bit(at))
       return misuse(Misuse::double_free, "the pointer's block is not handed out (freed already?)",
                     p);

@@ -1,56 +1,93 @@
-// ThreadCached<Arena, Lock, Shards, Slots>: an arena shared between threads,
-// with a small cache of freed allocations per thread in front of its lock.
+// ThreadCached<Arena, Lock, Shards>: an arena shared between threads, with
+// a small cache of freed allocations per thread in front of its lock.
 //
-//   stalloc::ThreadCachedStalloc<L, B>  ==  stalloc::ThreadCached<stalloc::Stalloc<L, B>>
+//   stalloc::SyncStalloc<L, B>  ==  stalloc::ThreadCachedStalloc<L, B>
+//                               ==  stalloc::ThreadCached<stalloc::Stalloc<L, B>>
+//   (stalloc::Synchronized<A, Lock>, sync.hpp: the lock alone.)
 //
-// Opt-in, not SyncStalloc's default, because of what it measured (one
-// interleaved stalloc-bench run of every workload, 7 repetitions, medians,
-// with SyncStalloc defined as this):
-//   threaded x2 (two threads boxing ints): 2.9 ns per call, 0.79x glibc, and
-//     in 4 more runs 4.0-4.6 ns, 0.55-0.66x; but no longer bimodal (the
-//     plain lock: 0.30x to 1.54x from run to run);
-//   single-threaded, small-objects: 9.3 ns per call against 2.2 for
-//     UnsafeStalloc and 3.4 for the plain lock: a shard of 8 entries of mixed
-//     sizes misses for most of the 8 sizes small-objects asks for, so most
-//     calls take both the shard's lock and the arena's. Per-size stacks in
-//     each shard (a pop that cannot miss on another size) are the next step.
+// Why: with one lock, every call pays an atomic exchange, and two threads
+// that allocate at the same time hand the lock's cache line and the arena's
+// headers back and forth between their cores (threaded x2, two threads
+// boxing ints in one SyncStalloc<6, 4>: 16-26 ns per call, 0.18x glibc,
+// whose per-thread cache never contends). A per-thread cache behind a lock
+// of its own is not enough either: an atomic read-modify-write waits for
+// the store buffer to drain, and in a small arena the threads' blocks share
+// cache lines, so the lock's exchange waited for the line the other core had
+// just written. Measured (two threads, alternating a store to a 4-byte slot
+// with an exchange on a line of their own, ns per call): slots on one line
+// 4.3-5.3, on separate lines 1.3-1.5, without the exchange 0.1-0.2. The
+// previous ThreadCached (shards behind their own locks) ran threaded x2 at
+// 0.55-0.79x glibc for that reason.
 //
-// Why: with one lock, two threads that allocate at the same time hand the
-// lock's cache line and the arena's headers back and forth between their
-// cores on nearly every call (~10-13 ns per call on this 2-vCPU machine
-// against ~3 ns on one thread; see sync.hpp), and a holder preempted by
-// another process stalls every other thread. Here a free of a small
-// allocation (1..16 blocks, the smallest sizes QuickFit keeps on quick lists) goes to
-// the freeing thread's shard, and that thread's next request for the same
-// number of blocks takes it back without touching the arena or its lock.
-// Each shard has its own lock and cache line, so threads on different shards
-// never share a line on that path.
+// So a thread's cache (its shard) takes no lock and no atomic
+// read-modify-write: only the thread that owns the shard pushes and pops,
+// and another thread empties it (a "drain") only under the arena's lock,
+// through an asymmetric Dekker handshake (enter(), drain_shards()): the
+// owner stores `busy` and reads `drain` with a compiler fence between; the
+// drainer stores `drain`, runs membarrier (every running thread of the
+// process executes a full barrier, sync.hpp), then reads `busy`. So either
+// the owner sees the drain and takes the locked path, or the drainer sees
+// the owner inside and waits the few instructions until it leaves. The
+// owner never takes the arena's lock while inside its shard, so the wait
+// always ends.
 //
-// The object holds everything (no thread-local storage except the number of
-// the calling thread's shard), so the footprint stays fixed and stated:
-// sizeof(Arena) + sizeof(Lock) rounded up to 64, plus Shards shards of
-// Slots pointers, Slots 16-bit counts, a lock and a fill count, each rounded
-// up to 64: ThreadCachedStalloc<L, B> (4 shards of 8, AdaptiveLock) adds
-// 4 * 128 = 512 bytes and cache-line alignment
-// (stalloc/tests/adaptors/thread_cached_test.cpp).
+// Measured (ns per call, ratio to glibc in the same run): SyncStalloc as the
+// lock alone, in the README's published run, -> as this, in one interleaved
+// run of the threaded rows (stalloc-bench --workload small-objects,threaded,
+// larson,producer-consumer,... --interleave -r 5):
+//   threaded x2            16.4 (0.18x) -> 1.38 (2.07x); in 5 separate runs
+//                          of `--workload threaded --threads 2 --interleave
+//                          -r 5`: 2.13x, 2.04x, 2.16x, 1.92x, 2.08x
+//   larson x2              17.8 (0.75x) -> 6.65 (2.20x)
+//   producer-consumer x2    2.15 (2.20x) -> 2.45 (2.56x)
+//   one thread: small-objects 3.0 -> 4.6 against UnsafeStalloc's 2.3 (a
+//     replica in one process, taskset, 5 runs: lock 2.7-3.4, cache 3.2-3.5,
+//     no lock 2.2-2.4): the cache's bookkeeping (about 20 instructions a
+//     call: the thread's number, busy/drain, the slot) costs more than the
+//     uncontended exchange it replaces on this machine. Requests the cache
+//     does not take (more than 8 blocks) pay the lock as before, plus a call:
+//     local-string 2.3 -> 4.3.
+// For one thread, UnsafeStalloc (or a plain Stalloc) is the choice.
+//
+// Shards: the threads alive at one time have different numbers (1, 2, ...,
+// given back at thread exit); the thread numbered n owns shard n - 1.
+// Threads numbered past Shards (by default 4) have no shard and take the
+// lock on every call, as do all threads of a process where the kernel
+// refuses membarrier (before Linux 4.14, a seccomp filter, not Linux), and a
+// thread's own thread_local destructors once it has given its number back.
+// A shard outlives its thread: the next thread given that number inherits
+// its cached allocations.
+//
+// What is cached: allocations of 1..8 blocks at up to 64-byte alignment, up
+// to 7 of each block count per shard, most recent first; an over-aligned
+// request takes a cached allocation only when it is aligned for it. A free
+// that finds 7 of its block count gives those 7 back to the arena under one
+// lock and caches itself.
+//
+// The object holds everything (no thread-local storage except the calling
+// thread's number), so the footprint stays fixed and stated: sizeof(Arena)
+// + sizeof(Lock) rounded up to 64, plus Shards shards of exactly two cache
+// lines (busy, drain, 8 counts, 8 x 7 16-bit block indices): 4 * 128 = 512
+// bytes and cache-line alignment for the default
+// (stalloc/tests/adaptors/thread_cached_test.cpp, sync_test.cpp).
 //
 // Semantics, exactly:
 //   - A cached allocation is free for its owner and still allocated for the
 //     arena. Every answer about the arena is given as if every cache were
 //     empty: is_empty(), is_oom(), stats(), check_invariants() and
-//     acquire_locked() first give every cached allocation back to the arena
-//     (under the arena's lock, then each shard's: the only order in which
-//     two of these locks are ever held).
-//   - A request the arena cannot serve gives every cache back and is retried,
-//     so a request fails only when the arena has no room with all caches
-//     empty (as with one lock; under concurrency, a thread that is in the
-//     middle of giving a full shard back holds up to Slots allocations that
-//     neither the shard nor the arena can see for that moment).
+//     acquire_locked() first drain every shard that holds anything (under
+//     the arena's lock; one membarrier, a few microseconds).
+//   - A request the arena cannot serve drains every shard and is retried
+//     (unless it is larger than the whole arena), so a request fails only
+//     when the arena has no room with all caches empty (as with the lock
+//     alone; under concurrency, a thread in the middle of giving 7
+//     allocations back holds them where neither its shard nor the arena
+//     shows them for that moment).
 //   - clear() empties the caches and the arena.
 //   - Arenas whose policy checks every call (Hardened) are never cached: a
 //     cache would hide a double free from the checks.
-//   - Threads are given shards round-robin as they first allocate; with more
-//     threads than shards, some share one (correct, and contended only there).
+//   - ASan builds poison cached allocations when blocks are whole 8-byte
+//     granules (see kPoisons).
 #pragma once
 
 #include <atomic>
@@ -58,6 +95,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <thread>
 
 #include "stalloc/stalloc.hpp"
 #include "stalloc/sync.hpp"
@@ -72,16 +110,28 @@ namespace detail {
 // a program that starts a new thread for each round (Google Benchmark's
 // repetitions do) put both threads of threaded x2 on one shard every fourth
 // round, and those rounds ran at 3x the time. The lowest free number of 64 is
-// taken; past 64 live threads, numbers count on from 65 (threads then share
-// shards, which is correct, only slower).
+// taken; past 64 live threads, numbers count on from 65 (those threads get
+// no shard).
+//
+// A shard belongs to the one live thread with its number, so giving a
+// number back hands the shard over: the exiting thread's release and the
+// next claimant's acquire order the old owner's last use of the shard
+// before the new owner's first.
 inline std::atomic<std::uint64_t> claimed_thread_numbers{0};
 inline std::atomic<unsigned> next_overflow_thread_number{65};
+
+// The number of a thread that may use no shard: one that has given its
+// number back (it is exiting; calls from its later thread_local destructors
+// take the locked path), and every thread of a process where membarrier is
+// refused.
+inline constexpr unsigned kShardlessThread = ~0u;
 
 inline unsigned claim_thread_number() noexcept {
   std::uint64_t claimed = claimed_thread_numbers.load(std::memory_order_relaxed);
   while (~claimed != 0) {
     const unsigned bit = static_cast<unsigned>(std::countr_one(claimed));
     if (claimed_thread_numbers.compare_exchange_weak(claimed, claimed | (std::uint64_t{1} << bit),
+                                                     std::memory_order_acquire,
                                                      std::memory_order_relaxed))
       return bit + 1;
   }
@@ -89,42 +139,54 @@ inline unsigned claim_thread_number() noexcept {
 }
 
 struct ThreadNumberReturn {
-  unsigned number = 0;
+  unsigned* number = nullptr;
   ~ThreadNumberReturn() {
-    if (number >= 1 && number <= 64)
-      claimed_thread_numbers.fetch_and(~(std::uint64_t{1} << (number - 1)),
-                                       std::memory_order_relaxed);
+    const unsigned n = *number;
+    *number = kShardlessThread;
+    if (n >= 1 && n <= 64)
+      claimed_thread_numbers.fetch_and(~(std::uint64_t{1} << (n - 1)), std::memory_order_release);
   }
 };
 
-// The calling thread's number. The hot path reads a trivially destructible
-// thread_local (no initialisation guard); only the first call registers the
-// object that gives the number back at thread exit.
+// The calling thread's number, or kShardlessThread.
+// The hot path reads a trivially destructible thread_local (no
+// initialisation guard); only the first call claims a number and registers
+// the object that gives it back at thread exit.
+inline thread_local unsigned current_thread_number = 0;
+
+[[gnu::noinline, gnu::cold]] inline unsigned first_thread_number() noexcept {
+  // Without the asymmetric fence no shard may be used (see enter()): such
+  // a process's threads all get a number past every shard.
+  if (!heavy_fence_available()) return current_thread_number = kShardlessThread;
+  current_thread_number = claim_thread_number();
+  thread_local ThreadNumberReturn give_back_at_exit;
+  give_back_at_exit.number = &current_thread_number;
+  return current_thread_number;
+}
+
 inline unsigned this_thread_number() noexcept {
-  thread_local unsigned number = 0;
-  if (number == 0) [[unlikely]] {
-    number = claim_thread_number();
-    thread_local ThreadNumberReturn give_back_at_exit;
-    give_back_at_exit.number = number;
-  }
-  return number;
+  const unsigned number = current_thread_number;
+  if (number != 0) [[likely]]
+    return number;
+  return first_thread_number();
 }
 
 }  // namespace detail
 
-template <class Arena, class Lock = AdaptiveLock, std::size_t Shards = 4, std::size_t Slots = 8>
+template <class Arena, class Lock = AdaptiveLock, std::size_t Shards = 4>
 class ThreadCached {
-  static_assert(Shards >= 1 && Slots >= 1 && Slots <= 255,
-                "stalloc::ThreadCached: 1+ shards of 1..255 slots");
+  static_assert(Shards >= 1 && Shards <= 64, "stalloc::ThreadCached: 1..64 shards");
+  static_assert(Arena::block_count <= 65535, "stalloc::ThreadCached: block indices are 16-bit");
 
  public:
   using arena_type = Arena;
   using lock_type = Lock;
   static constexpr std::size_t shards = Shards;
-  static constexpr std::size_t slots = Slots;
   // Requests of 1..cached_blocks blocks at no more than block alignment are
-  // cached (none when the arena's policy checks every call).
-  static constexpr std::size_t cached_blocks = Arena::policy::checks ? 0 : 16;
+  // cached (none when the arena's policy checks every call), up to `depth`
+  // allocations of each block count per shard.
+  static constexpr std::size_t cached_blocks = Arena::policy::checks ? 0 : 8;
+  static constexpr std::size_t depth = 7;
 
   constexpr ThreadCached() noexcept = default;
   ThreadCached(const ThreadCached&) = delete;
@@ -132,8 +194,9 @@ class ThreadCached {
 
   // Gives every cached allocation back, then returns the arena behind its
   // lock; the guard holds the lock until it is destroyed (not recursive: no
-  // other call on this object meanwhile). Cost: the arena's lock and each
-  // shard's, O(Shards * Slots) frees.
+  // other call on this object meanwhile). Cost: the arena's lock, and when
+  // anything is cached, one membarrier and O(Shards * cached_blocks * depth)
+  // frees.
   [[nodiscard]] LockedArena<Arena, Lock> acquire_locked() noexcept {
     LockedArena<Arena, Lock> guard{arena_, &lock_};
     give_back_every_cache();
@@ -141,76 +204,66 @@ class ThreadCached {
   }
 
   // Stalloc::allocate's contract (arguments, result, nullptr cases). Cost:
-  // a request of 1..cached_blocks blocks at block alignment that finds an
-  // allocation of the same block count in the caller's shard: the shard's
-  // lock and a scan of at most Slots entries; otherwise the arena's
+  // a request of 1..cached_blocks blocks at up to 64-byte alignment whose
+  // shard's most recent allocation of that block count is aligned for it:
+  // three stores and four loads, no atomic read-modify-write; otherwise the arena's
   // allocate under its lock, and when that fails with allocations cached,
   // giving them all back and one retry.
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
     if constexpr (cached_blocks > 0) {
       if (cacheable(size, align)) {
-        const auto count =
-            static_cast<std::uint16_t>(detail::blocks_for_bounded<Arena::block_size>(size));
-        Shard& shard = my_shard();
-        std::unique_lock guard(shard.lock);
-        for (std::size_t i = shard.used; i-- > 0;) {
-          if (shard.count[i] == count) {
-            void* p = shard.ptr[i];
-            --shard.used;
-            shard.ptr[i] = shard.ptr[shard.used];
-            shard.count[i] = shard.count[shard.used];
-            guard.unlock();
-            detail::unpoison(p, size);
-            return p;
+        if (Shard* shard = my_shard()) {
+          const std::size_t k = blocks_for(size) - 1;
+          if (enter(*shard)) {
+            const std::uint8_t used = shard->used[k].load(std::memory_order_relaxed);
+            if (used != 0) {
+              void* p = block_pointer(shard->block[used - 1][k]);
+              // Over-aligned (C++'s operator new asks 16 from 16 bytes on):
+              // only the top entry is looked at, as the arena's quick lists do.
+              if (align <= Arena::block_size ||
+                  (reinterpret_cast<std::uintptr_t>(p) & (align - 1)) == 0) {
+                shard->used[k].store(static_cast<std::uint8_t>(used - 1),
+                                     std::memory_order_relaxed);
+                leave(*shard);
+                if constexpr (kPoisons) detail::unpoison(p, size);
+                return p;
+              }
+            }
+            leave(*shard);
           }
         }
       }
     }
-    std::lock_guard guard(lock_);
-    void* p = arena_.allocate(size, align);
-    if (p == nullptr && size != 0) {
-      if (give_back_every_cache()) p = arena_.allocate(size, align);
-    }
-    return p;
+    return allocate_locked(size, align);
   }
 
   // Stalloc::deallocate's contract (p and size as allocated). Effect: an
-  // allocation of 1..cached_blocks blocks goes to the caller's shard (its
-  // lock, O(1)); when the shard is full, its Slots entries go back to the
-  // arena under one lock. Anything else: the arena's deallocate, locked.
+  // allocation of 1..cached_blocks blocks goes to the caller's shard (O(1),
+  // no atomic read-modify-write); when the shard already holds `depth` of
+  // that block count, those go back to the arena under one lock and this one
+  // is cached. Anything else: the arena's deallocate, locked.
   void deallocate(void* p, std::size_t size, std::size_t align) noexcept {
     if constexpr (cached_blocks > 0) {
       if (cacheable(size, align)) {
-        const auto count =
-            static_cast<std::uint16_t>(detail::blocks_for_bounded<Arena::block_size>(size));
-        detail::poison(p, count * Arena::block_size);
-        Shard& shard = my_shard();
-        std::unique_lock guard(shard.lock);
-        if (shard.used < Slots) [[likely]] {
-          shard.ptr[shard.used] = p;
-          shard.count[shard.used] = count;
-          ++shard.used;
-          return;
+        if (Shard* shard = my_shard()) {
+          const std::size_t k = blocks_for(size) - 1;
+          // Before the push: once pushed, a drainer may hand it back at once.
+          if constexpr (kPoisons) detail::poison(p, (k + 1) * Arena::block_size);
+          if (enter(*shard)) {
+            const std::uint8_t used = shard->used[k].load(std::memory_order_relaxed);
+            if (used < depth) [[likely]] {
+              shard->block[used][k] = static_cast<std::uint16_t>(arena_.block_index(p));
+              shard->used[k].store(static_cast<std::uint8_t>(used + 1), std::memory_order_relaxed);
+              leave(*shard);
+              return;
+            }
+            return swap_out_full(*shard, k, p);  // leaves the shard
+          }
+          if constexpr (kPoisons) detail::unpoison(p, size);
         }
-        // Full: swap the contents out for this one allocation, then give
-        // them back outside the shard's lock.
-        void* ptr[Slots];
-        std::uint16_t counts[Slots];
-        for (std::size_t i = 0; i < Slots; ++i) {
-          ptr[i] = shard.ptr[i];
-          counts[i] = shard.count[i];
-        }
-        shard.ptr[0] = p;
-        shard.count[0] = count;
-        shard.used = 1;
-        guard.unlock();
-        std::lock_guard arena_guard(lock_);
-        for (std::size_t i = 0; i < Slots; ++i) give_back(ptr[i], counts[i]);
-        return;
       }
     }
-    std::lock_guard guard(lock_);
-    arena_.deallocate(p, size, align);
+    deallocate_locked(p, size, align);
   }
 
   // grow, shrink, reallocate: the arena's contract and cost, under its lock;
@@ -254,17 +307,14 @@ class ThreadCached {
   // Whether p points into the arena. O(1), no lock (the range never moves).
   [[nodiscard]] bool owns(const void* p) const noexcept { return arena_.owns(p); }
 
-  // Forgets every allocation, cached ones included. Cost: every lock, O(Shards).
+  // Forgets every allocation, cached ones included. Cost: the arena's lock,
+  // one membarrier when anything is cached, O(Shards) more.
   void clear() noexcept {
     std::lock_guard guard(lock_);
-    for (Shard& shard : shards_) {
-      std::lock_guard shard_guard(shard.lock);
-      shard.used = 0;
-    }
+    drain_shards([](Shard&, std::size_t, std::size_t) {});
     arena_.clear();
   }
-  // Gives every cached allocation back to the arena. Cost: every lock,
-  // O(Shards * Slots) frees.
+  // Gives every cached allocation back to the arena. Cost: as acquire_locked().
   void flush_caches() noexcept {
     std::lock_guard guard(lock_);
     give_back_every_cache();
@@ -294,38 +344,157 @@ class ThreadCached {
   }
 
  private:
+  // One thread's cache: block[0..used[k])[k] are the first blocks of cached
+  // allocations of k + 1 blocks, most recent last. Exactly two cache lines.
+  // `busy` is 1 while the owner is inside (enter() to leave()); `drain` is 1
+  // while a drainer owns the shard. Only the owner pushes and pops; a
+  // drainer (holding the arena's lock) empties it.
   struct alignas(64) Shard {
-    Lock lock;
-    std::uint8_t used = 0;  // entries 0..used-1 are cached allocations
-    std::uint16_t count[Slots]{};
-    void* ptr[Slots]{};
+    std::atomic<std::uint32_t> busy{0};
+    std::atomic<std::uint32_t> drain{0};
+    // Atomic only so that a drainer may look for an empty shard without
+    // taking it; the owner's relaxed loads and stores are plain moves.
+    std::atomic<std::uint8_t> used[cached_blocks > 0 ? cached_blocks : 1]{};
+    std::uint16_t block[depth][cached_blocks > 0 ? cached_blocks : 1]{};
   };
+  static_assert(cached_blocks == 0 || sizeof(Shard) == 128);
 
-  static constexpr bool cacheable(std::size_t size, std::size_t align) noexcept {
-    return size - 1 < cached_blocks * Arena::block_size && align <= Arena::block_size;
+  static constexpr std::size_t blocks_for(std::size_t size) noexcept {
+    return (size + Arena::block_size - 1) / Arena::block_size;
   }
-  Shard& my_shard() noexcept { return shards_[(detail::this_thread_number() - 1) % Shards]; }
+  // ASan builds: a cached allocation is poisoned, as a free block of the
+  // arena is. Shadow memory describes 8-byte granules, and the cache is
+  // changed outside the arena's lock, so two threads poisoning halves of
+  // one granule would race: with blocks smaller than a granule the cache
+  // leaves the shadow alone (its allocations stay as the arena made them).
+  static constexpr bool kPoisons = Arena::block_size % 8 == 0;
+
+  // Alignments up to 64 bytes are cached (an allocation is taken back only
+  // by a request it is aligned for); larger ones, and alignments the arena
+  // refuses (not a power of two), go to the arena.
+  static constexpr std::size_t kMaxCachedAlign = 64;
+  static constexpr bool cacheable(std::size_t size, std::size_t align) noexcept {
+    return size - 1 < cached_blocks * Arena::block_size && align - 1 < kMaxCachedAlign &&
+           (align & (align - 1)) == 0;
+  }
+  void* block_pointer(std::size_t at) noexcept {
+    return const_cast<void*>(arena_.block_address(at));
+  }
+
+  // The caller's shard, or nullptr: a thread numbered past Shards (or
+  // exiting, or in a process without membarrier) has none.
+  Shard* my_shard() noexcept {
+    const unsigned i = detail::this_thread_number() - 1;
+    return i < Shards ? &shards_[i] : nullptr;
+  }
+
+  // The owner's side of the shard's exclusion. With the drainer's side in
+  // drain_shards() it is Dekker's: each side stores its flag, then reads the
+  // other's, and the pair of fences (a compiler fence here, membarrier
+  // there; sync.hpp) make the two act as seq_cst fences, so either the owner
+  // sees `drain` set and keeps out, or the drainer sees `busy` set and waits
+  // for leave(). Neither side can miss both: no atomic read-modify-write on
+  // the owner's path. Returns whether the owner may use the shard.
+  static bool enter(Shard& shard) noexcept {
+    shard.busy.store(1, std::memory_order_relaxed);
+    detail::light_fence();
+    if (shard.drain.load(std::memory_order_acquire) == 0) [[likely]]
+      return true;
+    shard.busy.store(0, std::memory_order_release);
+    return false;
+  }
+  static void leave(Shard& shard) noexcept { shard.busy.store(0, std::memory_order_release); }
+
+  // The arena's calls under its lock, out of line so that the cached path
+  // stays small enough to inline into the caller's loop; flattened so that
+  // the arena's own fast paths are inlined here.
+  [[gnu::noinline]] void* allocate_locked(std::size_t size, std::size_t align) noexcept {
+    std::lock_guard guard(lock_);
+    void* p = arena_.allocate(size, align);
+    // A request larger than the whole arena (one a Chain sends on to its
+    // next link) fails without taking the caches back.
+    if (p == nullptr && size - 1 < Arena::capacity) [[unlikely]] {
+      if (give_back_every_cache()) p = arena_.allocate(size, align);
+    }
+    return p;
+  }
+  [[gnu::noinline]] void deallocate_locked(void* p, std::size_t size, std::size_t align) noexcept {
+    std::lock_guard guard(lock_);
+    arena_.deallocate(p, size, align);
+  }
+  // The shard (entered) holds `depth` allocations of k + 1 blocks: swap them
+  // out for p, leave, then give them back under the arena's lock (never
+  // taken inside a shard: a drainer holds it while it waits for leave()).
+  [[gnu::noinline]] void swap_out_full(Shard& shard, std::size_t k, void* p) noexcept {
+    std::uint16_t out[depth];
+    for (std::size_t i = 0; i < depth; ++i) out[i] = shard.block[i][k];
+    shard.block[0][k] = static_cast<std::uint16_t>(arena_.block_index(p));
+    shard.used[k].store(1, std::memory_order_relaxed);
+    leave(shard);
+    std::lock_guard guard(lock_);
+    for (const std::uint16_t at : out) give_back(at, k + 1);
+  }
 
   // Under the arena's lock.
-  void give_back(void* p, std::uint16_t count) noexcept {
-    // The arena writes its free-list entry into the block: make it
+  void give_back(std::size_t at, std::size_t count) noexcept {
+    void* p = block_pointer(at);
+    // The arena writes its own bookkeeping into the block: make it
     // addressable again (ASan builds; a no-op otherwise).
-    detail::unpoison(p, count * Arena::block_size);
+    if constexpr (kPoisons) detail::unpoison(p, count * Arena::block_size);
     arena_.deallocate(p, count * Arena::block_size, 1);
   }
-  // Under the arena's lock; takes each shard's. Returns whether anything
-  // was given back.
-  bool give_back_every_cache() noexcept {
-    bool any = false;
-    if constexpr (cached_blocks > 0) {
+
+  // Under the arena's lock (so one drainer at a time): takes every shard
+  // that holds anything from its owner, calls f(shard, k, used[k]) for each
+  // block count k, and empties it. Returns whether any was non-empty. When
+  // the kernel refuses the membarrier, nothing is taken (the caches stay;
+  // owners only cache where it was accepted at registration).
+  template <class F>
+  bool drain_shards(F&& f) noexcept {
+    if constexpr (cached_blocks == 0) {
+      (void)f;
+      return false;
+    } else {
+      bool any = false;
+      for (Shard& shard : shards_) any |= holds_any(shard);
+      if (!any) return false;
+      for (Shard& shard : shards_) shard.drain.store(1, std::memory_order_relaxed);
+      const bool fenced = detail::heavy_fence();
+      any = false;
       for (Shard& shard : shards_) {
-        std::lock_guard shard_guard(shard.lock);
-        for (std::size_t i = 0; i < shard.used; ++i) give_back(shard.ptr[i], shard.count[i]);
-        any |= shard.used != 0;
-        shard.used = 0;
+        if (fenced) {
+          // The owner is between enter() and leave(): a few instructions,
+          // unless it was preempted there.
+          for (unsigned spins = 0; shard.busy.load(std::memory_order_acquire) != 0; ++spins) {
+            if (spins < 64) {
+              detail::cpu_relax();
+            } else {
+              std::this_thread::yield();
+            }
+          }
+          for (std::size_t k = 0; k < cached_blocks; ++k) {
+            const std::uint8_t used = shard.used[k].load(std::memory_order_relaxed);
+            if (used == 0) continue;
+            any = true;
+            f(shard, k, used);
+            shard.used[k].store(0, std::memory_order_relaxed);
+          }
+        }
+        shard.drain.store(0, std::memory_order_release);
       }
+      return any;
     }
-    return any;
+  }
+  static bool holds_any(const Shard& shard) noexcept {
+    for (std::size_t k = 0; k < cached_blocks; ++k)
+      if (shard.used[k].load(std::memory_order_relaxed) != 0) return true;
+    return false;
+  }
+  // Under the arena's lock. Returns whether anything was given back.
+  bool give_back_every_cache() noexcept {
+    return drain_shards([this](Shard& shard, std::size_t k, std::size_t used) {
+      for (std::size_t i = 0; i < used; ++i) give_back(shard.block[i][k], k + 1);
+    });
   }
 
   Arena arena_;
@@ -333,9 +502,12 @@ class ThreadCached {
   Shard shards_[cached_blocks > 0 ? Shards : 1];
 };
 
-// A Stalloc for any thread with per-thread caches in front of its lock
-// (opt-in: see "Measured" above for when it pays).
+// A Stalloc<L, B> (QuickFit) for any thread: per-thread caches in front of
+// its lock. The same type under two names: SyncStalloc, the crate's, and
+// ThreadCachedStalloc, which says what it is.
 template <std::size_t L, std::size_t B, class Lock = AdaptiveLock>
 using ThreadCachedStalloc = ThreadCached<Stalloc<L, B>, Lock>;
+template <std::size_t L, std::size_t B, class Lock = AdaptiveLock>
+using SyncStalloc = ThreadCached<Stalloc<L, B>, Lock>;
 
 }  // namespace stalloc

@@ -22,7 +22,7 @@ static_assert(sizeof(stalloc::SizedStalloc<1000, 4, stalloc::FirstFit>) == 1000 
 static_assert(
     std::is_same_v<
         stalloc::global_arena_t<stalloc::AllocChain<stalloc::SyncStalloc<8, 4>, stalloc::System>>,
-        stalloc::AllocChain<stalloc::Synchronized<stalloc::SizedStalloc<8, 4>>, stalloc::System>>);
+        stalloc::AllocChain<stalloc::ThreadCached<stalloc::SizedStalloc<8, 4>>, stalloc::System>>);
 
 TEST(SizedStalloc, FindsTheSizeOfEveryLiveAllocation) {
   auto arena = std::make_unique<stalloc::SizedStalloc<1000, 4>>();
@@ -179,7 +179,7 @@ TEST_F(HardenedSizedStalloc, ForeignAndMisalignedPointersAreReported) {
 }
 
 static_assert(std::is_same_v<stalloc::global_arena_t<stalloc::SyncStalloc<8, 4>>,
-                             stalloc::Synchronized<stalloc::SizedStalloc<8, 4>>>);
+                             stalloc::ThreadCached<stalloc::SizedStalloc<8, 4>>>);
 static_assert(std::is_same_v<stalloc::global_arena_t<stalloc::ThreadCachedStalloc<8, 4>>,
                              stalloc::ThreadCached<stalloc::SizedStalloc<8, 4>>>);
 static_assert(std::is_same_v<stalloc::global_arena_t<stalloc::Synchronized<stalloc::Stalloc<8, 4>>>,

@@ -107,10 +107,16 @@ TEST(SyncStalloc, ConstinitGlobalsWorkAndHaveTheExactFootprint) {
   constexpr auto padded = [](std::size_t bytes, std::size_t align) {
     return (bytes + align - 1) / align * align;
   };
+  // SyncStalloc is ThreadCached (thread_cached.hpp): the arena and its lock
+  // to a cache line, then 4 shards of two cache lines each.
   using Sync = stalloc::SyncStalloc<1000, 4>;
   using Spin = stalloc::SyncStalloc<1000, 4, stalloc::SpinLock>;
-  static_assert(sizeof(Sync) == padded(sizeof(stalloc::Stalloc<1000, 4>) + 16, alignof(Sync)));
-  static_assert(sizeof(Spin) == padded(sizeof(stalloc::Stalloc<1000, 4>) + 1, alignof(Spin)));
+  static_assert(alignof(Sync) == 64 && alignof(Spin) == 64);
+  static_assert(sizeof(Sync) == padded(sizeof(stalloc::Stalloc<1000, 4>) + 16, 64) + 4 * 128);
+  static_assert(sizeof(Spin) == padded(sizeof(stalloc::Stalloc<1000, 4>) + 1, 64) + 4 * 128);
+  // Synchronized, the lock alone, adds only the lock.
+  using Locked = stalloc::Synchronized<stalloc::Stalloc<1000, 4>>;
+  static_assert(sizeof(Locked) == padded(sizeof(stalloc::Stalloc<1000, 4>) + 16, alignof(Locked)));
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
-// Eight threads hammering one SyncStalloc (with each lock): each thread fills its allocations
+// Eight threads hammering one SyncStalloc (with each lock) and one
+// ThreadCachedStalloc (per-thread caches drained by acquire_locked() while
+// their owners run): each thread fills its allocations
 // with its own pattern and checks it before every grow and free, so any two
 // threads handed overlapping memory, or any torn free-list update, shows up
 // as a wrong byte. Also built with ThreadSanitizer (ctest label `threads`).
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "stalloc/sync.hpp"
+#include "stalloc/thread_cached.hpp"
 
 namespace {
 
@@ -105,9 +108,8 @@ void hammer(Arena& arena, unsigned thread, std::size_t ops, std::atomic<std::siz
   }
 }
 
-template <class Lock>
+template <class Arena>
 void run_threads() {
-  using Arena = stalloc::SyncStalloc<65535, 16, Lock>;
   auto arena = std::make_unique<Arena>();
   std::atomic<std::size_t> corrupt{0};
   std::atomic<std::size_t> failed{0};
@@ -126,13 +128,18 @@ void run_threads() {
 }
 
 TEST(Threads, EightThreadsOnOneAdaptiveLockedArena) {
-  run_threads<stalloc::AdaptiveLock>();
+  run_threads<stalloc::SyncStalloc<65535, 16, stalloc::AdaptiveLock>>();
 }
 TEST(Threads, EightThreadsOnOneSpinLockedArena) {
-  run_threads<stalloc::SpinLock>();
+  run_threads<stalloc::SyncStalloc<65535, 16, stalloc::SpinLock>>();
 }
 TEST(Threads, EightThreadsOnOneMutexLockedArena) {
-  run_threads<std::mutex>();
+  run_threads<stalloc::SyncStalloc<65535, 16, std::mutex>>();
+}
+// Four of the eight on their own shards, the others (numbered past the
+// shards) on the lock alone; one operation in ten drains every cache.
+TEST(Threads, EightThreadsOnOneThreadCachedArena) {
+  run_threads<stalloc::ThreadCachedStalloc<65535, 16>>();
 }
 
 // The crate's threaded example, where the lock is all there is: six threads
@@ -141,8 +148,13 @@ TEST(Threads, EightThreadsOnOneMutexLockedArena) {
 // value changed before its owner dropped it means two threads got the same
 // block.
 constinit stalloc::SyncStalloc<6, 4> six_boxes;
+// The same with per-thread caches: a box waits in its thread's shard between
+// rounds, and threads without a shard (or whose request finds the arena
+// full of cached boxes) make the arena take the caches back.
+constinit stalloc::ThreadCachedStalloc<6, 4> six_cached_boxes;
 
-TEST(Threads, SixThreadsBoxingIntsInASixBlockArena) {
+template <class Arena>
+void box_ints(Arena& arena) {
   constexpr unsigned kBoxers = 6;
   const std::size_t rounds = ops_per_thread() / 4;
   std::atomic<std::size_t> corrupt{0};
@@ -151,7 +163,7 @@ TEST(Threads, SixThreadsBoxingIntsInASixBlockArena) {
   for (unsigned t = 0; t < kBoxers; ++t) {
     threads.emplace_back([&, t] {
       for (std::size_t i = 0; i < rounds; ++i) {
-        auto* box = static_cast<std::uint32_t*>(six_boxes.allocate(4, 4));
+        auto* box = static_cast<std::uint32_t*>(arena.allocate(4, 4));
         if (box == nullptr) {
           ++failed;
           continue;
@@ -160,16 +172,23 @@ TEST(Threads, SixThreadsBoxingIntsInASixBlockArena) {
         *box = value;
         std::this_thread::yield();  // let the others in while the box is live
         if (*box != value) ++corrupt;
-        six_boxes.deallocate(box, 4, 4);
+        arena.deallocate(box, 4, 4);
       }
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(corrupt.load(), 0u);
   EXPECT_EQ(failed.load(), 0u);
-  const stalloc::InvariantReport r = six_boxes.check_invariants();
+  const stalloc::InvariantReport r = arena.check_invariants();
   EXPECT_TRUE(r.ok) << r.what;
-  EXPECT_TRUE(six_boxes.is_empty());
+  EXPECT_TRUE(arena.is_empty());
+}
+
+TEST(Threads, SixThreadsBoxingIntsInASixBlockArena) {
+  box_ints(six_boxes);
+}
+TEST(Threads, SixThreadsBoxingIntsInAThreadCachedSixBlockArena) {
+  box_ints(six_cached_boxes);
 }
 
 }  // namespace

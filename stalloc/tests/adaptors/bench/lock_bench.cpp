@@ -1,4 +1,5 @@
-// Which lock should SyncStalloc use? stalloc::AdaptiveLock (spin, then sleep
+// Which lock should an arena behind a lock (Synchronized, and ThreadCached's
+// arena, i.e. SyncStalloc's) use? stalloc::AdaptiveLock (spin, then sleep
 // on a futex; plain-store unlock), stalloc::SpinLock (test-and-test-and-set,
 // pause backoff, then yield: the default until issue 13) and std::mutex,
 // against alternatives that lost: a 3-state futex lock (an atomic exchange to
@@ -142,16 +143,16 @@ void AllocFreeBatchedUnderOneLock(benchmark::State& state) {
 }
 
 using Unsafe = stalloc::UnsafeStalloc<4096, 8>;
-using Adaptive = stalloc::SyncStalloc<4096, 8, stalloc::AdaptiveLock>;
-using Spin = stalloc::SyncStalloc<4096, 8, stalloc::SpinLock>;
-using Mutex = stalloc::SyncStalloc<4096, 8, std::mutex>;
-using Futex3 = stalloc::SyncStalloc<4096, 8, Futex3Lock>;
+using Adaptive = stalloc::Synchronized<stalloc::Stalloc<4096, 8>, stalloc::AdaptiveLock>;
+using Spin = stalloc::Synchronized<stalloc::Stalloc<4096, 8>, stalloc::SpinLock>;
+using Mutex = stalloc::Synchronized<stalloc::Stalloc<4096, 8>, std::mutex>;
+using Futex3 = stalloc::Synchronized<stalloc::Stalloc<4096, 8>, Futex3Lock>;
 // AdaptiveLock with a seq_cst fence between the unlocking store and the
 // sleeper check (a locked instruction on x86): what the membarrier pairing
 // saves.
 using FencedLock = stalloc::detail::BasicAdaptiveLock<stalloc::detail::SymmetricFences>;
-using Fenced = stalloc::SyncStalloc<4096, 8, FencedLock>;
-using PureSpin = stalloc::SyncStalloc<4096, 8, PureSpinLock>;
+using Fenced = stalloc::Synchronized<stalloc::Stalloc<4096, 8>, FencedLock>;
+using PureSpin = stalloc::Synchronized<stalloc::Stalloc<4096, 8>, PureSpinLock>;
 
 BENCHMARK(AllocFree<Unsafe>)->Name("alloc_free/unsafe");
 // Uncontended only: the lock's fixed cost around a ~1 ns arena.
