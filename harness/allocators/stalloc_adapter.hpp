@@ -17,6 +17,9 @@
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
+#include <utility>
+
+#include <stalloc/arena_array.hpp>
 
 #include "allocators/memory_model.hpp"
 #include "allocators/testing_slowdown.hpp"
@@ -37,9 +40,16 @@ enum class HeapHome {
 
 namespace stalloc_heap {
 
+// An ArenaArray: N arenas, numbered one after another by arena_offset.
+template <class X>
+inline constexpr bool kIsArenaArray = false;
+template <std::size_t N, class A>
+inline constexpr bool kIsArenaArray<stalloc::ArenaArray<N, A>> = true;
+
 // An arena: a Stalloc, or a wrapper that names the Stalloc as arena_type.
 template <class X>
 constexpr std::size_t capacity_of() noexcept {
+  if constexpr (kIsArenaArray<X>) return 0;  // many arenas, not one
   if constexpr (requires { X::capacity; }) {
     return X::capacity;
   } else if constexpr (requires { X::arena_type::capacity; }) {
@@ -58,6 +68,11 @@ template <class H>
 constexpr auto arenas_of(H& h) noexcept {
   if constexpr (kIsArena<H>) {
     return std::tuple<H&>(h);
+  } else if constexpr (kIsArenaArray<H>) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return std::tuple_cat(arenas_of(h.arena(I))...);
+    }
+    (std::make_index_sequence<H::arena_count>{});
   } else if constexpr (requires {
                          h.first();
                          h.second();
@@ -67,6 +82,23 @@ constexpr auto arenas_of(H& h) noexcept {
     return arenas_of(h.arena());
   } else {
     return std::tuple<>();
+  }
+}
+
+// Empties every arena of a heap (an ArenaArray as a whole, so that its
+// cursor starts again at its first arena too).
+template <class H>
+void clear_arenas(H& h) noexcept {
+  if constexpr (kIsArena<H> || kIsArenaArray<H>) {
+    h.clear();
+  } else if constexpr (requires {
+                         h.first();
+                         h.second();
+                       }) {
+    clear_arenas(h.first());
+    clear_arenas(h.second());
+  } else if constexpr (requires { h.arena(); }) {
+    clear_arenas(h.arena());
   }
 }
 
@@ -130,10 +162,10 @@ class StallocAdapter : private stalloc_heap::Storage<Heap, Home>,
   // a member heap already is empty, and keeps the adapter exactly its size.
   StallocAdapter() noexcept {
     if constexpr (Home == HeapHome::global) {
+      stalloc_heap::clear_arenas(heap());
       auto arenas = stalloc_heap::arenas_of(heap());
       [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((std::get<I>(arenas).clear(), bases_[I] = stalloc_heap::base_of(std::get<I>(arenas))),
-         ...);
+        ((bases_[I] = stalloc_heap::base_of(std::get<I>(arenas))), ...);
       }
       (std::make_index_sequence<kArenas>{});
     }

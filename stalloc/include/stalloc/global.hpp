@@ -13,7 +13,8 @@
 //   STALLOC_DECLARE_GLOBAL_ALLOCATOR(heap, stalloc::SyncStalloc<1000, 4>);
 //
 // The arena type may be a Stalloc or UnsafeStalloc (single-threaded programs
-// only), a SyncStalloc, System, or an AllocChain of those.
+// only), a SyncStalloc, System, or an AllocChain, SizeLimited or ArenaArray
+// of those (stalloc::ProgramHeap is one).
 //
 // Finding the size of an unsized delete: each Stalloc link of a global
 // arena becomes a SizedStalloc<L, B> (stalloc/sized_stalloc.hpp), the Stalloc
@@ -50,6 +51,7 @@
 #include <new>
 
 #include "stalloc/allocator.hpp"
+#include "stalloc/arena_array.hpp"
 #include "stalloc/chain.hpp"
 #include "stalloc/size_limited.hpp"
 #include "stalloc/sized_stalloc.hpp"
@@ -106,6 +108,10 @@ struct global_arena<SizeLimited<MaxBytes, A, MinBytes>> {
 template <class A, class B>
 struct global_arena<AllocChain<A, B>> {
   using type = AllocChain<global_arena_t<A>, global_arena_t<B>>;
+};
+template <std::size_t N, class A>
+struct global_arena<ArenaArray<N, A>> {
+  using type = ArenaArray<N, global_arena_t<A>>;
 };
 
 namespace detail {

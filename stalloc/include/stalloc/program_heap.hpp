@@ -5,38 +5,63 @@
 // and the configuration the harness's `stalloc-chain` row measures (on every
 // workload, recorded real programs included).
 //
-//   requests of    go to                                          blocks   arena
-//   0..256 B       Synchronized<Stalloc<65535, 16, ChainedQuickFit>>   1..16    1 MiB
-//   257 B..4 KiB   Synchronized<Stalloc<65535, 256, ChainedQuickFit>>  2..16    16 MiB
-//   anything else, and what a full arena refuses: System (malloc)
+//   requests of    go to                                                  blocks   arenas
+//   0..256 B       32 x Synchronized<Stalloc<65535, 16, ChainedQuickFit>>    1..16    32 x 1 MiB
+//   257 B..4 KiB   4 x Synchronized<Stalloc<65535, 256, ChainedQuickFit>>    2..16    4 x 16 MiB
+//   anything else, and what the full arenas refuse: System (malloc)
 //
 // Why this shape: QuickFit serves requests of 1..16 blocks from its quick
 // lists in O(1), so each arena's block size is chosen to put the requests it
 // takes in that range; larger requests go to malloc, which is good at them.
 // Each arena is locked, so the heap is thread-safe; and each is all-zero when
-// empty, so the 17 MiB live in .bss and cost memory only for the pages a
+// empty, so the 96 MiB live in .bss and cost memory only for the pages a
 // program touches.
 //
-// Programs whose live set outgrows an arena are the common case (the
-// recorded gcc-cc1plus holds 9 MB live, python3-dicts 15 MB), so what a full
-// arena does decides the result:
+// Why several arenas per size (ArenaArray, arena_array.hpp): one Stalloc
+// holds at most 65,535 blocks (1 MiB of 16-byte blocks), and real programs'
+// live sets are larger (the recorded gcc-cc1plus holds 9.7 MB live,
+// python3-dicts 15.7 MB, most of it in requests of 128 bytes or less). With
+// one arena per size, what did not fit went to malloc after a refusal, and
+// that mix of a full arena and malloc was slower than either. The arrays
+// fill one arena after another and touch a new one only when the used ones
+// are all full, so a program with a small live set still touches only the
+// first arena of each size, and one with a large live set stays in the
+// arenas up to 32 MiB of small objects and 64 MiB of medium ones.
+//
+// What a full arena does decides the rest:
 //   - ChainedQuickFit (stalloc.hpp) refuses at once instead of coalescing the
 //     few blocks a busy program has just freed into it on every request;
-//   - the lower bound of the second link keeps small requests that the first
-//     one refuses out of the 256-byte blocks (they go to malloc instead of
-//     wasting 7/8 of a block each and filling the second arena).
+//   - the lower bound of the second link keeps small requests that the
+//     small arenas refuse out of the 256-byte blocks (they go to malloc
+//     instead of wasting 7/8 of a block each and filling the second arena).
+//
 // Measured, replaying the shipped traces through this type in one process
-// (taskset, best of 4, ns per operation; "before" is the previous
-// configuration: plain QuickFit arenas, no lower bound):
-//   trace           glibc   before   ProgramHeap
-//   gcc-cc1plus     12.6     14.9      11.0
-//   python3-dicts   13.3     23.6      15.5
-//   sqlite3          6.5      6.2       6.6
-//   git-log         11.8      6.0       6.2
-//   git-grep         8.7      5.4       5.9
+// (taskset, median of 5 runs of the best of 3 replays, ns per operation;
+// "one arena" is the previous shape, one arena per size, and "strictly in
+// turn" an ArenaArray that moves on to the next arena, touched or not, in
+// the version with the slower indirection described below):
+//   trace           glibc   one arena   strictly in turn   ProgramHeap
+//   gcc-cc1plus     12.8      10.8           8.3               8.1
+//   python3-dicts   13.4      16.3          13.6              14.5
+//   sqlite3          6.6       5.0           5.9               5.2
+//   git-log         11.7       6.0           6.5               6.2
+//   git-grep        15.1       8.6           9.1               8.9   (a slower phase:
+//                                                                     a run of its own)
+//   max RSS, 5 replays of python3-dicts (MB, the replayer's own ~50 MB
+//   included): glibc 65.7, one arena 65.8, strictly in turn 79.7,
+//   ProgramHeap 65.7.
+// The two programs whose live sets outgrew one arena gain; python3-dicts
+// still pays for running its arenas nearly full (searches of the free list
+// and coalescing flushes: about a sixth of its instructions). The three
+// that fit in one arena pay the array's indirection: about 0.2-0.3 ns, after
+// keeping the current arena as a byte offset (no multiply) and finding a
+// free's arena with one compare when it is the current one (no division);
+// with an index and a division it was 0.6-0.9 ns.
+//
 // Measured with the harness (one interleaved run): README "Results".
 #pragma once
 
+#include "stalloc/arena_array.hpp"
 #include "stalloc/chain.hpp"
 #include "stalloc/size_limited.hpp"
 #include "stalloc/stalloc.hpp"
@@ -45,11 +70,14 @@
 
 namespace stalloc {
 
-// Its functions are AllocChain's (chain.hpp), with each arena behind its own
-// lock: an allocate costs two compares per arena it skips by size, then
-// that arena's allocate (or, when it is full, malloc).
+// Its functions are AllocChain's (chain.hpp) over ArenaArrays, each arena
+// behind its own lock: an allocate costs two compares per size class it
+// skips, then the current arena's allocate (or, when the arrays are full,
+// malloc); a free finds its arena from the address (a compare per size
+// class and a division by a constant).
 using ProgramHeap =
-    Chain<SizeLimited<256, Synchronized<Stalloc<65535, 16, ChainedQuickFit>>>,
-          SizeLimited<4096, Synchronized<Stalloc<65535, 256, ChainedQuickFit>>, 257>, System>;
+    Chain<SizeLimited<256, ArenaArray<32, Synchronized<Stalloc<65535, 16, ChainedQuickFit>>>>,
+          SizeLimited<4096, ArenaArray<4, Synchronized<Stalloc<65535, 256, ChainedQuickFit>>>, 257>,
+          System>;
 
 }  // namespace stalloc

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "stalloc/arena_array.hpp"
 #include "stalloc/chain.hpp"
 #include "stalloc/stalloc.hpp"
 #include "stalloc/sync.hpp"
@@ -21,6 +22,8 @@ using MutexArena = stalloc::SyncStalloc<4096, 8, std::mutex>;
 using ArenaChain = stalloc::Chain<stalloc::Stalloc<64, 8>, stalloc::Stalloc<4096, 16>>;
 using SystemChain = stalloc::Chain<stalloc::Stalloc<64, 8>, stalloc::System>;
 using SystemArena = stalloc::System;
+// Four small arenas filled in turn: containers that outgrow one arena.
+using ArenaArrayOfFour = stalloc::ArenaArray<4, stalloc::Stalloc<2048, 8>>;
 
 // A fixed-size arena can run out and can tell whether it is empty; a chain
 // that ends in System can do neither.

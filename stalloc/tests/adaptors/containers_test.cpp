@@ -117,10 +117,11 @@ class ContainerTest : public ::testing::Test {
   Case<Arena, VectorKind>, Case<Arena, StringKind>, Case<Arena, ListKind>, Case<Arena, DequeKind>, \
       Case<Arena, MapKind>, Case<Arena, UnorderedMapKind>
 
-using AllCases = ::testing::Types<STALLOC_KIND_CASES(PlainArena), STALLOC_KIND_CASES(UnsafeArena),
-                                  STALLOC_KIND_CASES(SpinArena), STALLOC_KIND_CASES(MutexArena),
-                                  STALLOC_KIND_CASES(ArenaChain), STALLOC_KIND_CASES(SystemChain),
-                                  STALLOC_KIND_CASES(SystemArena)>;
+using AllCases =
+    ::testing::Types<STALLOC_KIND_CASES(PlainArena), STALLOC_KIND_CASES(UnsafeArena),
+                     STALLOC_KIND_CASES(SpinArena), STALLOC_KIND_CASES(MutexArena),
+                     STALLOC_KIND_CASES(ArenaChain), STALLOC_KIND_CASES(SystemChain),
+                     STALLOC_KIND_CASES(SystemArena), STALLOC_KIND_CASES(ArenaArrayOfFour)>;
 
 // Readable test names: <arena>_<container>.
 struct CaseNames {
@@ -128,13 +129,9 @@ struct CaseNames {
   static std::string GetName(int i) {
     static const char* const kKinds[] = {"vector", "string", "list",
                                          "deque",  "map",    "unordered_map"};
-    static const char* const kArenas[] = {"Stalloc",
-                                          "UnsafeStalloc",
-                                          "SyncStalloc_spin",
-                                          "SyncStalloc_mutex",
-                                          "ChainOfStallocs",
-                                          "ChainToSystem",
-                                          "System"};
+    static const char* const kArenas[] = {
+        "Stalloc",         "UnsafeStalloc", "SyncStalloc_spin", "SyncStalloc_mutex",
+        "ChainOfStallocs", "ChainToSystem", "System",           "ArenaArray"};
     return std::string(kArenas[i / 6]) + "_" + kKinds[i % 6];
   }
 };

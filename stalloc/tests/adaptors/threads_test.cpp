@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "stalloc/arena_array.hpp"
 #include "stalloc/sync.hpp"
 #include "stalloc/thread_cached.hpp"
 
@@ -87,12 +88,18 @@ void hammer(Arena& arena, unsigned thread, std::size_t ops, std::atomic<std::siz
       l = moved;
       l.seed = seed();
       fill(l);
-    } else {  // two operations under one lock
-      auto locked = arena.acquire_locked();
+    } else {  // two operations under one lock (an ArenaArray has no one lock: two calls)
       Live& l = live.back();
       if (!intact(l, l.size)) ++corrupt;
-      locked->deallocate(l.p, l.size, l.align);
-      auto* p = static_cast<unsigned char*>(locked->allocate(l.size, l.align));
+      unsigned char* p = nullptr;
+      if constexpr (requires { arena.acquire_locked(); }) {
+        auto locked = arena.acquire_locked();
+        locked->deallocate(l.p, l.size, l.align);
+        p = static_cast<unsigned char*>(locked->allocate(l.size, l.align));
+      } else {
+        arena.deallocate(l.p, l.size, l.align);
+        p = static_cast<unsigned char*>(arena.allocate(l.size, l.align));
+      }
       if (p == nullptr) {
         ++failed;
         live.pop_back();
@@ -140,6 +147,17 @@ TEST(Threads, EightThreadsOnOneMutexLockedArena) {
 // shards) on the lock alone; one operation in ten drains every cache.
 TEST(Threads, EightThreadsOnOneThreadCachedArena) {
   run_threads<stalloc::ThreadCachedStalloc<65535, 16>>();
+}
+
+// Many arenas, one current: threads race to move the cursor on and to mark
+// arenas used, while each arena keeps its own lock (or caches). 16 x 128 KiB
+// hold the 8 x 200 live allocations with room to spare, so no request may
+// fail, wherever the cursor points.
+TEST(Threads, EightThreadsOnAnArrayOfLockedArenas) {
+  run_threads<stalloc::ArenaArray<16, stalloc::Synchronized<stalloc::Stalloc<8192, 16>>>>();
+}
+TEST(Threads, EightThreadsOnAnArrayOfThreadCachedArenas) {
+  run_threads<stalloc::ArenaArray<16, stalloc::SyncStalloc<8192, 16>>>();
 }
 
 // The crate's threaded example, where the lock is all there is: six threads
