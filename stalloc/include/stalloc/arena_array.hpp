@@ -4,32 +4,44 @@
 //
 //   stalloc::ArenaArray<32, stalloc::Synchronized<stalloc::Stalloc<65535, 16>>>   // 32 MiB
 //
-// Allocation goes to the current arena. When it refuses, the arenas that
-// have been used are tried in turn from the next one (the one left longest
-// has had the most time to collect frees), then the unused ones from the
-// lowest; the first that takes the request becomes current. So a program
-// whose live set fits pays one arena's allocate per request, and touches
-// only as many arenas (pages) as its live set needs: the untouched ones cost
-// no memory. When every arena refuses (the array is full, as far as this
-// request goes), the next kSkipWhenFull requests return nullptr at once (a
-// chain passes them on to its next link), and the one after tries every
-// arena again: a full array costs one compare per request and N refusals
-// per kSkipWhenFull requests, not N per request. The price of the skip: for
-// up to kSkipWhenFull requests after a full sweep, room that frees made is
-// not used.
+// Allocation goes to the current arena. When it refuses, the next arena is,
+// in this order, the first that takes the request:
+//   1. the emptiest of the arenas used so far (fewest live blocks), if it
+//      is at most 3/4 full;
+//   2. an untouched arena, the lowest;
+//   3. each used arena in turn from the next one, the fuller ones too;
+// and it becomes current. So a program whose live set fits pays one arena's
+// allocate per request; a new arena is touched only when every used one is
+// more than 3/4 full (or refused the request), so a program touches about
+// its peak live set over 3/4 of an arena's capacity, plus one, arenas
+// (refusals for want of a long enough free run aside); the untouched ones
+// cost no memory. When every arena refuses (the array is full, as far
+// as this request goes), the next kSkipWhenFull requests return nullptr at
+// once (a chain passes them on to its next link), and the one after tries
+// again: a full array costs one compare per request and N refusals per
+// kSkipWhenFull requests, not N per request. The price of the skip: for up
+// to kSkipWhenFull requests after a full sweep, room that frees made is not
+// used. A switch costs N live_blocks() reads (a lock each for locked
+// arenas); it happens when an arena fills, not per request.
 //
-// Why used ones first, and not simply the next arena: replaying the
-// recorded python3-dicts (15.7 MB live) through stalloc::ProgramHeap, 32
-// arenas taken strictly in turn ran faster (13.6 ns per operation against
-// 14.5), but only because every replay moved on to untouched arenas, which
-// are empty and unfragmented: the process's peak RSS grew by 14 MB over
-// glibc's in 5 replays, and a long-running program would touch all N.
-// Used-first kept glibc's RSS (stalloc/program_heap.hpp has the table).
+// Why the emptiest arena, and the 3/4: an arena that runs nearly full is
+// slow (QuickFit's free list fragments, and its deferred coalescing runs
+// often), and the next arena in turn is usually nearly full too. Replaying
+// the recorded python3-dicts (15.7 MB live, most of it in requests of 128
+// bytes or less) through stalloc::ProgramHeap, in steady state (replays 4
+// to 10 of 10, taskset, ns per operation): going back to the next used arena
+// in turn 22.4, to the emptiest at most 3/4 full 18.1-19.2 (at most 1/2 or
+// 1/4: 19.6, 19.1, no better), the next arena in turn whether touched or not
+// 15.9 but with every arena touched (+14 MB peak RSS over glibc's), glibc
+// 14.3. Nothing here makes a nearly full arena fast; the 3/4 bounds the
+// memory that buys speed.
 //
 // Frees, resizes and queries go to the arena that owns the pointer, found
 // from the address in O(1): the arenas lie one after another in this
 // object, and each keeps its blocks inside itself (every Stalloc form does;
-// an Arena whose memory lives elsewhere must not be used here).
+// an Arena whose memory lives elsewhere must not be used here). Arena must
+// also offer live_blocks() and name its block count (Stalloc, SizedStalloc,
+// and the wrappers Synchronized, Unsynchronized and ThreadCached do).
 //
 // Threads: the array adds no lock. With locked arenas (Synchronized,
 // ThreadCached) it is safe from any thread: the current arena, the skip
@@ -51,6 +63,19 @@
 
 namespace stalloc {
 
+namespace detail {
+// The block count of an arena: a Stalloc's (or SizedStalloc's), or that of
+// the arena a wrapper (Synchronized, ThreadCached, ...) names as arena_type.
+template <class A>
+constexpr std::size_t arena_blocks() noexcept {
+  if constexpr (requires { A::block_count; }) {
+    return A::block_count;
+  } else {
+    return arena_blocks<typename A::arena_type>();
+  }
+}
+}  // namespace detail
+
 template <std::size_t N, class Arena>
 class ArenaArray {
   static_assert(N >= 1 && N <= 65535, "stalloc::ArenaArray<N, Arena>: N must be in 1..65535");
@@ -62,6 +87,11 @@ class ArenaArray {
   // nullptr without trying one. 64: measured on the recorded real programs
   // (stalloc/program_heap.hpp), as in libstalloc-malloc.
   static constexpr std::uint32_t kSkipWhenFull = 64;
+  // The most live blocks a used arena may hold for the array to go back to
+  // it before touching a new one: 3/4 of its blocks (see the top of this
+  // file).
+  static constexpr std::size_t kArenaBlocks = detail::arena_blocks<Arena>();
+  static constexpr std::size_t kRevisitLive = kArenaBlocks / 4 * 3;
 
   // N empty arenas, the first current; constexpr when Arena's constructor is.
   constexpr ArenaArray() noexcept = default;
@@ -212,23 +242,36 @@ class ArenaArray {
       skip_.store(skip - 1, std::memory_order_relaxed);
       return nullptr;
     }
-    // The touched arenas in turn from the next one: the one left longest
-    // has had the most time to collect frees.
     const std::uint32_t touched = touched_count();
-    std::uint32_t k = c;
-    for (std::uint32_t tries = 1; tries < touched; ++tries) {
-      k = k + 1 >= touched ? 0 : k + 1;
-      if (void* p = arenas_[k].allocate(size, align)) return settle(k, p);
+    // 1. The emptiest used arena, if at most kRevisitFill full.
+    std::uint32_t emptiest = N;
+    std::size_t fewest = kRevisitLive + 1;
+    for (std::uint32_t k = 0; k < touched; ++k) {
+      if (k == c) continue;
+      const std::size_t live = arenas_[k].live_blocks();
+      if (live < fewest) {
+        emptiest = k;
+        fewest = live;
+      }
     }
-    // Then untouched ones, lowest first, so that a program touches only as
-    // many arenas (pages) as its live set needs.
-    for (k = touched; k < N; ++k) {
+    if (emptiest != N) {
+      if (void* p = arenas_[emptiest].allocate(size, align)) return settle(emptiest, p);
+    }
+    // 2. An untouched arena, the lowest.
+    for (std::uint32_t k = touched; k < N; ++k) {
       if (void* p = arenas_[k].allocate(size, align)) {
         std::uint32_t seen = touched_.load(std::memory_order_relaxed);
         while (seen < k && !touched_.compare_exchange_weak(seen, k, std::memory_order_relaxed)) {
         }
         return settle(k, p);
       }
+    }
+    // 3. Every used arena, in turn from the next one (the fuller ones too).
+    std::uint32_t k = c;
+    for (std::uint32_t tries = 1; tries < touched; ++tries) {
+      k = k + 1 >= touched ? 0 : k + 1;
+      if (k == emptiest) continue;
+      if (void* p = arenas_[k].allocate(size, align)) return settle(k, p);
     }
     skip_.store(kSkipWhenFull, std::memory_order_relaxed);
     return nullptr;

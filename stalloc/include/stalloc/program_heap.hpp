@@ -36,27 +36,27 @@
 //     instead of wasting 7/8 of a block each and filling the second arena).
 //
 // Measured, replaying the shipped traces through this type in one process
-// (taskset, median of 5 runs of the best of 3 replays, ns per operation;
-// "one arena" is the previous shape, one arena per size, and "strictly in
-// turn" an ArenaArray that moves on to the next arena, touched or not, in
-// the version with the slower indirection described below):
+// (taskset; the median over 3 rounds of the median of replays 4 to 10 of 10,
+// so the steady state of a heap that has been filled and emptied before;
+// ns per operation; "one arena" is the previous shape, one arena per size;
+// "strictly in turn" an ArenaArray that moves on to the next arena whether
+// touched or not; this machine was in a slow phase, glibc's own numbers
+// moved by 25% between runs):
 //   trace           glibc   one arena   strictly in turn   ProgramHeap
-//   gcc-cc1plus     12.8      10.8           8.3               8.1
-//   python3-dicts   13.4      16.3          13.6              14.5
-//   sqlite3          6.6       5.0           5.9               5.2
-//   git-log         11.7       6.0           6.5               6.2
-//   git-grep        15.1       8.6           9.1               8.9   (a slower phase:
-//                                                                     a run of its own)
-//   max RSS, 5 replays of python3-dicts (MB, the replayer's own ~50 MB
-//   included): glibc 65.7, one arena 65.8, strictly in turn 79.7,
-//   ProgramHeap 65.7.
-// The two programs whose live sets outgrew one arena gain; python3-dicts
-// still pays for running its arenas nearly full (searches of the free list
-// and coalescing flushes: about a sixth of its instructions). The three
-// that fit in one arena pay the array's indirection: about 0.2-0.3 ns, after
-// keeping the current arena as a byte offset (no multiply) and finding a
-// free's arena with one compare when it is the current one (no division);
-// with an index and a division it was 0.6-0.9 ns.
+//   gcc-cc1plus     14.1      11.8           8.8               9.3
+//   python3-dicts   14.6      27.5          15.9              19.6   (5 rounds, a run of its own)
+//   sqlite3          7.2       5.4           6.1               5.9
+//   git-log         18.8      10.8           8.4               7.9
+//   git-grep        12.5       9.1          10.0               6.5
+// Strictly in turn is faster on python3-dicts because it keeps arenas
+// emptier, but it touches every arena (+14 MB peak RSS there); ProgramHeap's
+// arrays touch a new arena only when the used ones are 3/4 full
+// (arena_array.hpp). python3-dicts stays slower than glibc: its arenas run
+// nearly full, where QuickFit's searches of the free list and its deferred
+// coalescing are a sixth of the instructions. The traces that fit in one
+// arena pay the array's indirection (about 5 instructions per operation):
+// the current arena is kept as a byte offset (no multiply) and a free
+// checks it first (no division).
 //
 // Measured with the harness (one interleaved run): README "Results".
 #pragma once

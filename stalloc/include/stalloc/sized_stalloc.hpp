@@ -154,6 +154,7 @@ class SizedStalloc {
   // Stalloc::is_oom, is_empty and stats (same answers, same cost).
   [[nodiscard]] bool is_oom() const noexcept { return arena_.is_oom(); }
   [[nodiscard]] bool is_empty() const noexcept { return arena_.is_empty(); }
+  [[nodiscard]] std::size_t live_blocks() const noexcept { return arena_.live_blocks(); }
   [[nodiscard]] FreeListStats stats() const noexcept { return arena_.stats(); }
 
   // The Stalloc's invariants, plus: no free block carries an end mark (which

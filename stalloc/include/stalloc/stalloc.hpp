@@ -506,6 +506,16 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     }
   }
 
+  // How many blocks are handed out (allocated, not free, not on a quick
+  // list). O(1) with quick lists (a counter); FirstFit walks the free list.
+  [[nodiscard]] std::size_t live_blocks() const noexcept {
+    if constexpr (quick_lists > 0) {
+      return quick_.live_;
+    } else {
+      return L - stats().free_blocks;
+    }
+  }
+
   // No allocation is live. (The crate answered true as soon as block 0 was
   // free; this looks at the whole arena.)
   [[nodiscard]] bool is_empty() const noexcept {

@@ -505,6 +505,10 @@ class Synchronized {
     std::lock_guard guard(lock_);
     return arena_.is_empty();
   }
+  [[nodiscard]] std::size_t live_blocks() noexcept {
+    std::lock_guard guard(lock_);
+    return arena_.live_blocks();
+  }
   [[nodiscard]] InvariantReport check_invariants() noexcept {
     std::lock_guard guard(lock_);
     return arena_.check_invariants();
@@ -574,6 +578,7 @@ class Unsynchronized {
   void clear() noexcept { arena_.clear(); }
   [[nodiscard]] bool is_oom() const noexcept { return arena_.is_oom(); }
   [[nodiscard]] bool is_empty() const noexcept { return arena_.is_empty(); }
+  [[nodiscard]] std::size_t live_blocks() const noexcept { return arena_.live_blocks(); }
   [[nodiscard]] InvariantReport check_invariants() const noexcept {
     return arena_.check_invariants();
   }

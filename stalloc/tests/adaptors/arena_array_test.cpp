@@ -73,22 +73,40 @@ TEST(ArenaArray, RefusesWhatNoArenaCanHold) {
   expect_ok(*a);
 }
 
-// When the current arena refuses, an arena already used (where frees have
-// made room) is tried before an untouched one: a program touches only the
-// arenas its live set needs.
-TEST(ArenaArray, UsesTouchedArenasBeforeUntouchedOnes) {
+// When the current arena refuses, a used arena with room is taken before an
+// untouched one when it is at most 3/4 full (6 of 8 blocks live), and the
+// emptiest such arena first: a program touches only the arenas its live set
+// needs.
+TEST(ArenaArray, GoesBackToTheEmptiestUsedArenaBeforeAnUntouchedOne) {
   auto a = make_arena<Three>();
   std::vector<void*> first;
   for (int i = 0; i < 8; ++i) first.push_back(a->allocate(8, 8));  // arena 0 full
   void* second = a->allocate(8, 8);
   EXPECT_EQ(arena_index(*a, second), 1u);
-  a->deallocate(first[3], 8, 8);                                                  // room in arena 0
+  a->deallocate(first[3], 8, 8);
+  a->deallocate(first[6], 8, 8);  // arena 0: 6 of 8 live
   for (int i = 0; i < 7; ++i) ASSERT_EQ(arena_index(*a, a->allocate(8, 8)), 1u);  // arena 1 full
   void* back = a->allocate(8, 8);
-  EXPECT_EQ(back, first[3]) << "went to an untouched arena instead of the freed block";
+  EXPECT_EQ(arena_index(*a, back), 0u) << "went to an untouched arena instead of a freed block";
   EXPECT_EQ(a->current(), 0u);
-  void* third = a->allocate(8, 8);  // 0 and 1 are full now
+  ASSERT_EQ(arena_index(*a, a->allocate(8, 8)), 0u);  // arena 0 full again
+  void* third = a->allocate(8, 8);                    // 0 and 1 are full now
   EXPECT_EQ(arena_index(*a, third), 2u);
+  expect_ok(*a);
+}
+
+// A used arena more than 3/4 full is passed over for an untouched one (it
+// would run nearly full, which is slow), and used again only when every
+// arena is that full.
+TEST(ArenaArray, PassesOverANearlyFullArenaWhileAnUntouchedOneRemains) {
+  auto a = make_arena<Three>();
+  std::vector<void*> first;
+  for (int i = 0; i < 8; ++i) first.push_back(a->allocate(8, 8));  // arena 0 full
+  for (int i = 0; i < 8; ++i) ASSERT_EQ(arena_index(*a, a->allocate(8, 8)), 1u);
+  a->deallocate(first[2], 8, 8);  // arena 0: 7 of 8 live, more than 3/4
+  EXPECT_EQ(arena_index(*a, a->allocate(8, 8)), 2u);
+  for (int i = 0; i < 7; ++i) ASSERT_EQ(arena_index(*a, a->allocate(8, 8)), 2u);  // arena 2 full
+  EXPECT_EQ(a->allocate(8, 8), first[2]);  // no untouched arena left: the fuller ones too
   expect_ok(*a);
 }
 
@@ -241,6 +259,36 @@ TEST(ArenaArray, RandomStreamKeepsEveryAllocationIntact) {
   for (std::size_t i = 1; i < ranges.size(); ++i) EXPECT_LE(ranges[i - 1].second, ranges[i].first);
   for (const Live& l : live) a->deallocate(l.p, l.size, 8);
   EXPECT_TRUE(a->is_empty());
+}
+
+// live_blocks(), which the array reads to pick an arena: the blocks handed
+// out, in every arena form (quick lists, FirstFit's walk, the wrappers; a
+// thread's cached allocation counts as live).
+template <class A>
+void expect_live_blocks_counted() {
+  auto a = make_arena<A>();
+  EXPECT_EQ(a->live_blocks(), 0u);
+  void* p = a->allocate(40, 8);  // 5 blocks of 8
+  void* q = a->allocate(8, 8);
+  EXPECT_EQ(a->live_blocks(), 6u);
+  a->deallocate(p, 40, 8);
+  EXPECT_EQ(a->live_blocks(), 1u);
+  a->deallocate(q, 8, 8);
+  EXPECT_EQ(a->live_blocks(), 0u);
+}
+TEST(ArenaArray, LiveBlocksCountsWhatIsHandedOut) {
+  expect_live_blocks_counted<stalloc::Stalloc<64, 8>>();
+  expect_live_blocks_counted<stalloc::Stalloc<64, 8, stalloc::FirstFit>>();
+  expect_live_blocks_counted<stalloc::Stalloc<64, 8, stalloc::ChainedQuickFit>>();
+  expect_live_blocks_counted<stalloc::SizedStalloc<64, 8>>();
+  expect_live_blocks_counted<stalloc::Synchronized<stalloc::Stalloc<64, 8>>>();
+  expect_live_blocks_counted<stalloc::UnsafeStalloc<64, 8>>();
+  auto cached = make_arena<stalloc::SyncStalloc<64, 8>>();
+  void* p = cached->allocate(8, 8);
+  cached->deallocate(p, 8, 8);  // waits in this thread's cache
+  EXPECT_LE(cached->live_blocks(), 1u);
+  EXPECT_TRUE(cached->is_empty());  // takes the caches back
+  EXPECT_EQ(cached->live_blocks(), 0u);
 }
 
 // The recommended whole-program heap keeps a live set far larger than one

@@ -216,7 +216,7 @@ TEST(SizeLimited, SmallRequestsSkipALinkOfLargeBlocks) {
 // medium ones in the 256-byte blocks, the rest in malloc; every pointer freed
 // where it came from.
 TEST(ProgramHeap, RoutesEachSizeToItsArena) {
-  static stalloc::ProgramHeap heap;  // 17 MiB: static, in .bss
+  static stalloc::ProgramHeap heap;  // 96 MiB: static, in .bss
   auto& small = heap.first();
   auto& medium = heap.second().first();
   std::vector<std::pair<void*, std::size_t>> live;
