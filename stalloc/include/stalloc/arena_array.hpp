@@ -98,11 +98,11 @@ class ArenaArray {
   ArenaArray(const ArenaArray&) = delete;
   ArenaArray& operator=(const ArenaArray&) = delete;
 
-  // From the current arena, else from the first of the others (in turn
-  // from the next) that takes it, which becomes current; nullptr, changing
-  // nothing but the skip count, when none does or while skipping (above).
+  // From the current arena, else from the first other arena that takes it,
+  // in the order at the top of this file, which becomes current; nullptr,
+  // changing nothing but the skip count, when none does or while skipping.
   // Same arguments as Stalloc::allocate. Cost: the current arena's
-  // allocate; up to N of them when it refuses.
+  // allocate; when it refuses, N live_blocks() reads and up to N allocates.
   [[nodiscard, gnu::flatten]] void* allocate(std::size_t size, std::size_t align) noexcept {
     const std::size_t offset = current_offset_.load(std::memory_order_relaxed);
     // Invariant: current_offset_ is sizeof(Arena) times an arena below
@@ -115,8 +115,8 @@ class ArenaArray {
   }
 
   // The owning arena's deallocate. p must be live in this array, size and
-  // align as that arena requires. Cost: a subtraction and a division by a
-  // constant, then the arena's deallocate.
+  // align as that arena requires. Cost: a compare with the current arena
+  // (else a division by a constant), then the arena's deallocate.
   [[gnu::flatten]] void deallocate(void* p, std::size_t size, std::size_t align) noexcept {
     arena_of(p).deallocate(p, size, align);
   }
@@ -190,7 +190,8 @@ class ArenaArray {
       if (!a.is_empty()) return false;
     return true;
   }
-  // The array's own invariants (cursor in range, skip count bounded), then
+  // The array's own invariants (the current arena a used one, at most N
+  // used, the skip count bounded), then
   // the first broken invariant of an arena; ok when none.
   [[nodiscard]] InvariantReport check_invariants() noexcept {
     if (touched_count() > N) return {false, "ArenaArray: more arenas touched than exist", 0};
