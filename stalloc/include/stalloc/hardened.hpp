@@ -170,6 +170,7 @@ struct Hardened {
   // entry only when it is popped.
   static constexpr std::size_t quick_lists = 16;
   static constexpr std::size_t flush_threshold = 1;
+  static constexpr bool sorts_small_chunks = false;
   // Out of line of the hot path: misuse is the rare case.
   [[gnu::cold, gnu::noinline]] static void report(const MisuseReport& r) noexcept {
     misuse_handler()(r);
@@ -184,6 +185,7 @@ struct HardenedFirstFit {
   static constexpr bool indexed = false;
   static constexpr std::size_t quick_lists = 0;
   static constexpr std::size_t flush_threshold = 1;
+  static constexpr bool sorts_small_chunks = false;
   [[gnu::cold, gnu::noinline]] static void report(const MisuseReport& r) noexcept {
     misuse_handler()(r);
   }

@@ -25,6 +25,7 @@ struct Indexed {
   static constexpr bool indexed = true;
   static constexpr std::size_t quick_lists = 0;
   static constexpr std::size_t flush_threshold = 1;
+  static constexpr bool sorts_small_chunks = false;
   static void report(const MisuseReport&) noexcept {}
 };
 

@@ -157,18 +157,28 @@ struct MisuseReport {
 };
 
 // A policy chooses the arena's algorithm and its checks. It declares, all
-// five explicitly:
+// six explicitly:
 //   static constexpr bool checks;              // validate every pointer and size?
 //   static constexpr bool indexed;             // keep a ChunkIndex (chunk_index.hpp)?
 //   static constexpr std::size_t quick_lists;  // K: quick lists for 1..K blocks, 0 for none
 //   static constexpr std::size_t flush_threshold;  // >= 1; see below
+//   static constexpr bool sorts_small_chunks;  // see below (needs K > 0, no checks)
 //   static void report(const MisuseReport&) noexcept;   // called on misuse
 // flush_threshold: a request the free list cannot serve coalesces the quick
 // lists (and is retried) only when they hold at least this many blocks. 1
 // (every policy here but ChainedQuickFit): whenever they hold any, so a
 // request fails only when the fully coalesced heap has no room. Larger: an
 // arena with a fallback behind it (a Chain link) refuses at once instead of
-// coalescing a few blocks on every request once it is full.
+// coalescing a few blocks on every request once it is full. With
+// sorts_small_chunks the count compared is instead the blocks freed (by any
+// path) since the last coalescing: its lists also hold free chunks that
+// coalescing again cannot grow.
+// sorts_small_chunks: free chunks of at most K blocks are kept on the quick
+// lists rather than in the free list, wherever the arena makes one on its
+// own (quick_lists.hpp, "Sorted small chunks"): after coalescing, and when a
+// take from a chunk would leave at most K blocks behind it. A request whose
+// quick list is empty and which the first chunk cannot hold then splits the
+// smallest larger quick entry before it searches the free list.
 // After report() returns, the operation is abandoned: nothing is changed and
 // allocations return nullptr.
 //
@@ -186,7 +196,9 @@ struct MisuseReport {
 //                           size checked (stalloc/hardened.hpp).
 //   ChainedQuickFit         QuickFit for an arena that has a fallback behind
 //                           it (ProgramHeap's links): once it is nearly full
-//                           it refuses instead of coalescing on every request.
+//                           it refuses instead of coalescing on every request,
+//                           and it keeps short free chunks on its quick lists
+//                           instead of searching past them.
 //
 // The default, measured (stalloc-bench --interleave, medians, ratios to glibc
 // in the same run; README "Results" has the full table): see QuickFit below.
@@ -195,6 +207,7 @@ struct FirstFit {
   static constexpr bool indexed = false;
   static constexpr std::size_t quick_lists = 0;
   static constexpr std::size_t flush_threshold = 1;
+  static constexpr bool sorts_small_chunks = false;
   static void report(const MisuseReport&) noexcept {}
 };
 
@@ -219,6 +232,7 @@ struct QuickFit {
   static constexpr bool indexed = true;
   static constexpr std::size_t quick_lists = 64;
   static constexpr std::size_t flush_threshold = 1;
+  static constexpr bool sorts_small_chunks = false;
   static void report(const MisuseReport&) noexcept {}
 };
 
@@ -226,17 +240,26 @@ struct QuickFit {
 // program keeps freeing into it holds a few blocks on its quick lists most
 // of the time; QuickFit would coalesce them on every request it cannot pop,
 // find no room, and refuse anyway. This one coalesces only when 64 blocks
-// wait, and otherwise refuses at once, so the request goes on to the next
-// link. Replaying recorded programs through ProgramHeap (taskset, best of
-// 3): gcc-cc1plus 13.3 -> 10.2 ns/op, python3-dicts 21.9 -> 19.8 (glibc 12.6
-// and 13.3; thresholds 16 and 256 gave 11.8 and 9.9 on gcc-cc1plus). The
-// price: it may refuse a request that coalescing up to 63 waiting blocks
-// would have served.
+// were freed since it last did, and otherwise refuses at once, so the
+// request goes on to the next link. Replaying recorded programs through
+// ProgramHeap (taskset, best of 3): gcc-cc1plus 13.3 -> 10.2 ns/op,
+// python3-dicts 21.9 -> 19.8 (glibc 12.6 and 13.3; thresholds 16 and 256
+// gave 11.8 and 9.9 on gcc-cc1plus). The price: it may refuse a request
+// that coalescing up to 63 freed blocks would have served.
+//
+// It also sorts short free chunks onto its quick lists (sorts_small_chunks;
+// quick_lists.hpp, "Sorted small chunks"), because such an arena runs nearly
+// full and its free list fills with slivers that every request searched
+// past. Replaying python3-dicts through ProgramHeap with the harness's
+// count-instructions worker (callgrind, the whole replay loop): 189.7 ->
+// 159.1 instructions per operation (glibc 160.8); gcc-cc1plus 162.7 ->
+// 156.8 (glibc 145.5).
 struct ChainedQuickFit {
   static constexpr bool checks = false;
   static constexpr bool indexed = true;
   static constexpr std::size_t quick_lists = 16;
   static constexpr std::size_t flush_threshold = 64;
+  static constexpr bool sorts_small_chunks = true;
   static void report(const MisuseReport&) noexcept {}
 };
 
@@ -246,6 +269,7 @@ concept ArenaPolicy = requires(const MisuseReport& r) {
   { Policy::indexed } -> std::convertible_to<bool>;
   { Policy::quick_lists } -> std::convertible_to<std::size_t>;
   { Policy::flush_threshold } -> std::convertible_to<std::size_t>;
+  { Policy::sorts_small_chunks } -> std::convertible_to<bool>;
   Policy::report(r);
 };
 
@@ -376,7 +400,9 @@ template <std::size_t L, std::size_t B, class Policy = QuickFit>
 class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   static_assert(ArenaPolicy<Policy>,
                 "stalloc::Stalloc<L, B, Policy>: a policy declares checks, indexed, quick_lists, "
-                "flush_threshold and report() (see FirstFit)");
+                "flush_threshold, sorts_small_chunks and report() (see FirstFit)");
+  static_assert(!Policy::sorts_small_chunks || (Policy::quick_lists > 0 && !Policy::checks),
+                "stalloc::Stalloc: sorts_small_chunks needs quick lists and an unchecked policy");
   static_assert(Policy::flush_threshold >= 1, "stalloc::Stalloc: flush_threshold must be >= 1");
   static_assert(Policy::quick_lists <= 64, "stalloc::Stalloc: at most 64 quick lists");
   static_assert(Policy::quick_lists == 0 || Policy::indexed,
@@ -848,8 +874,12 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       if (quick_.live_ + store_free + quick_free != L)
         return {false, "live count plus free blocks is not the arena's size", 0};
       if constexpr (kCountHeld) {
-        if (quick_.held_.blocks != quick_free)
+        if (quick_.flush_count_.blocks != quick_free)
           return {false, "the count of quick-list blocks is wrong", 0};
+      }
+      if constexpr (kCountFreed) {
+        if (quick_.flush_count_.blocks > Policy::flush_threshold)
+          return {false, "the count of blocks freed since the last flush passed its threshold", 0};
       }
       if constexpr (kUsedMap) {
         // I9 (Hardened): the used bits are exactly the blocks that are free
@@ -1088,6 +1118,9 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     const std::size_t end = at + decode(h.size_code);
     if (at + count > end) return nullptr;
     count_taken(count);
+    if constexpr (kSortSmall) {
+      return take_aligned(kHeadLink, at, h.next, at, count, end);  // the rest rule
+    }
     return take(kHeadLink, at, h.next, at, count, end);
   }
 
@@ -1153,10 +1186,30 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // QuickFit's slow path: a search of the free list, and when that fails
   // with blocks waiting on quick lists, the deferred coalescing and a retry.
   [[gnu::noinline]] void* allocate_from_store(std::size_t count, std::size_t align) noexcept {
+    if constexpr (kSortSmall) {
+      if (count <= quick_lists && align == 1) {
+        if (void* p = split_quick_entry(count)) return p;
+      }
+    }
     void* p = store_search(count, align);
     if (p == nullptr && flush_may_help()) {
       flush_quick_lists();
-      p = store_allocate(count, align);
+      if constexpr (kSortSmall) {
+        // The flush sorted every short chunk onto a list: the request's own
+        // list comes first again, then the first chunk, a split, the search.
+        if (count <= quick_lists && quick_.heads_[count - 1] != 0 &&
+            (align == 1 || index_is_aligned(quick_.heads_[count - 1] - std::size_t{1}, align)))
+          return quick_pop(count);
+        if (align == 1) {
+          if (void* q = take_from_first_chunk(count)) return q;
+          if (count <= quick_lists) {
+            if (void* q = split_quick_entry(count)) return q;
+          }
+        }
+        p = store_search(count, align);
+      } else {
+        p = store_allocate(count, align);
+      }
     }
     if (p != nullptr) {
       count_taken(count);
@@ -1224,12 +1277,16 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
 
   // ---- quick lists (QuickFit; see quick_lists.hpp) ------------------------
   static constexpr bool kUsedMap = Policy::checks && quick_lists > 0;
-  // Count the blocks on quick lists only when the flush rule needs the number.
-  static constexpr bool kCountHeld = quick_lists > 0 && Policy::flush_threshold > 1;
-  using QuickState = std::conditional_t<
-      (quick_lists > 0),
-      detail::QuickLists<(quick_lists > 0 ? quick_lists : 1), L, kUsedMap, kCountHeld>,
-      detail::NoQuickLists>;
+  static constexpr bool kSortSmall = quick_lists > 0 && Policy::sorts_small_chunks;
+  // The flush rule's count (quick_lists.hpp), kept only when the rule needs a
+  // number: the blocks on quick lists, or, when sorting, those freed since
+  // the last flush.
+  static constexpr bool kCountHeld = quick_lists > 0 && !kSortSmall && Policy::flush_threshold > 1;
+  static constexpr bool kCountFreed = kSortSmall;
+  using QuickState = std::conditional_t<(quick_lists > 0),
+                                        detail::QuickLists<(quick_lists > 0 ? quick_lists : 1), L,
+                                                           kUsedMap, kCountHeld || kCountFreed>,
+                                        detail::NoQuickLists>;
 
   // The most recently freed allocation of `count` blocks (its list is not
   // empty).
@@ -1245,7 +1302,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     quick_.heads_[count - 1] = e.next;
     quick_.live_ = static_cast<std::uint16_t>(quick_.live_ + count);
     if constexpr (kCountHeld)
-      quick_.held_.blocks = static_cast<std::uint16_t>(quick_.held_.blocks - count);
+      quick_.flush_count_.blocks = static_cast<std::uint16_t>(quick_.flush_count_.blocks - count);
     void* p = base() + at * B;
     detail::unpoison(p, count * B);
     return p;
@@ -1263,14 +1320,25 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     quick_.heads_[count - 1] = static_cast<std::uint16_t>(at + 1);
     quick_.live_ = static_cast<std::uint16_t>(quick_.live_ - count);
     if constexpr (kCountHeld)
-      quick_.held_.blocks = static_cast<std::uint16_t>(quick_.held_.blocks + count);
+      quick_.flush_count_.blocks = static_cast<std::uint16_t>(quick_.flush_count_.blocks + count);
+  }
+
+  // Blocks a caller gave back (any free, a shrink's tail): counted, up to
+  // the threshold, for the flush rule of a sorting policy.
+  void note_freed(std::size_t count) noexcept {
+    if constexpr (kCountFreed) {
+      const std::size_t n = quick_.flush_count_.blocks + count;
+      quick_.flush_count_.blocks =
+          static_cast<std::uint16_t>(n < Policy::flush_threshold ? n : Policy::flush_threshold);
+    }
+    (void)count;
   }
 
   // Whether a failed request should coalesce the quick lists and retry
   // (Policy::flush_threshold).
   bool flush_may_help() const noexcept {
-    if constexpr (kCountHeld) {
-      return quick_.held_.blocks >= Policy::flush_threshold;
+    if constexpr (kCountHeld || kCountFreed) {
+      return quick_.flush_count_.blocks >= Policy::flush_threshold;
     } else {
       return quick_lists_hold_blocks();
     }
@@ -1288,7 +1356,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
 
   // Deferred coalescing: every quick entry goes back to the free list.
   [[gnu::noinline]] void flush_quick_lists() noexcept {
-    if constexpr (kCountHeld) quick_.held_.blocks = 0;
+    if constexpr (kCountHeld || kCountFreed) quick_.flush_count_.blocks = 0;
     for (std::size_t k = 1; k <= quick_lists; ++k) {
       std::size_t link = quick_.heads_[k - 1];
       quick_.heads_[k - 1] = 0;
@@ -1303,6 +1371,48 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
         release(at, k);
       }
     }
+    if constexpr (kSortSmall) sort_small_chunks();
+  }
+
+  // Sorting policies, the end of a flush: every free chunk of k <= K blocks
+  // leaves the free list for quick list k, walking in address order (so the
+  // highest ends on top). Taken whole (take() unlinks it), then pushed as if
+  // freed.
+  void sort_small_chunks() noexcept {
+    if (store_full()) return;
+    Link link = kHeadLink;
+    std::size_t at = head_.next;
+    for (;;) {
+      const detail::Header h = load(at);
+      const std::size_t len = decode(h.size_code);
+      const std::size_t next = h.next;
+      detail::assume(at < L && len <= L - at);
+      if (len <= quick_lists) {
+        take(link, at, next, at, len, at + len);
+        count_taken(len);
+        quick_push(at, len);
+      } else {
+        link = at;
+      }
+      if (next == 0) return;
+      at = next;
+    }
+  }
+
+  // Sorting policies: a request of `count` blocks at alignment 1 that its own
+  // list and the first chunk could not serve takes the front of the top
+  // entry of the smallest non-empty list above it; the rest goes on its own
+  // list. nullptr when every larger list is empty.
+  void* split_quick_entry(std::size_t count) noexcept {
+    for (std::size_t k = count + 1; k <= quick_lists; ++k) {
+      if (quick_.heads_[k - 1] != 0) {
+        const std::size_t at = quick_.heads_[k - 1] - std::size_t{1};
+        void* p = quick_pop(k);
+        quick_push(at + count, k - count);
+        return p;
+      }
+    }
+    return nullptr;
   }
 
   // Frees a whole allocation: onto its quick list when it is small, else
@@ -1318,6 +1428,7 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
           detail::assume(at < L);
         }
         quick_push(at, count);
+        note_freed(count);
         return true;
       }
     }
@@ -1502,9 +1613,10 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     if constexpr (quick_lists > 0) quick_.live_ = static_cast<std::uint16_t>(quick_.live_ + count);
     (void)count;
   }
+  // A caller's blocks went back to the free list (not a quick list).
   void count_freed(std::size_t count) noexcept {
     if constexpr (quick_lists > 0) quick_.live_ = static_cast<std::uint16_t>(quick_.live_ - count);
-    (void)count;
+    note_freed(count);
   }
 
   detail::QuickEntry load_entry(std::size_t index) const noexcept {
@@ -1880,20 +1992,38 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // on its quick list as a freed entry instead of leaving it a free chunk in
   // front of the list (quick_lists.hpp, "Aligned requests"): otherwise the
   // first chunk is a sliver that no take from the front can use, and every
-  // request after it goes to the search.
+  // request after it goes to the search. A sorting policy does the same with
+  // a rest of 1..quick_lists blocks after the run ("Sorted small chunks"),
+  // pushed after the padding.
   [[gnu::always_inline]] void* take_aligned(Link link, std::size_t at, std::size_t next,
                                             std::size_t start, std::size_t count,
                                             std::size_t end) noexcept {
+    std::size_t rest = 0;
+    if constexpr (kSortSmall) {
+      const std::size_t r = end - start - count;
+      if (r - 1 < quick_lists) rest = r;  // r in 1..quick_lists
+    }
     if constexpr (quick_lists > 0) {
       const std::size_t pad = start - at;
       if (pad != 0 && pad <= quick_lists) {
-        take(link, at, next, at, pad + count, end);
+        take(link, at, next, at, pad + count + rest, end);
         count_taken(pad);  // quick_push counts the padding freed again
         quick_push(at, pad);
+        if constexpr (kSortSmall) {
+          if (rest != 0) park_rest(start + count, rest);
+        }
         return base() + start * B;
       }
     }
-    return take(link, at, next, start, count, end);
+    take(link, at, next, start, count + rest, end);
+    if constexpr (kSortSmall) {
+      if (rest != 0) park_rest(start + count, rest);
+    }
+    return base() + start * B;
+  }
+  void park_rest(std::size_t at, std::size_t rest) noexcept {
+    count_taken(rest);
+    quick_push(at, rest);
   }
 
   // Returns [at, at + count) to the free list, coalescing on both sides.

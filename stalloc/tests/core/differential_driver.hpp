@@ -122,7 +122,7 @@ class Differential {
             ::operator new (sizeof(Arena) + 8 * kStep, std::align_val_t{8 * kStep}))),
         arena_(new (raw_ + (shift % 8) * kStep) Arena()),
         model_(L, B, reinterpret_cast<std::uintptr_t>(arena_->block_address(0)),
-               Policy::quick_lists, Policy::flush_threshold) {
+               Policy::quick_lists, Policy::flush_threshold, Policy::sorts_small_chunks) {
     if constexpr (Policy::checks)
       previous_handler_ = stalloc::set_misuse_handler(&MisuseLog::record);
   }

@@ -110,8 +110,13 @@ TEST(QuickFit, FullFreeListFlushesQuickListsAndRetries) {
 }
 
 // ChainedQuickFit: the same, except that a failed request coalesces the
-// quick lists only once they hold flush_threshold (64) blocks.
+// quick lists only once flush_threshold (64) blocks were freed since the last
+// coalescing, and that it sorts short free chunks onto the quick lists
+// (quick_lists.hpp, "Sorted small chunks").
 static_assert(stalloc::ChainedQuickFit::flush_threshold == 64);
+static_assert(stalloc::ChainedQuickFit::sorts_small_chunks);
+static_assert(!stalloc::QuickFit::sorts_small_chunks);
+// ChainedQuickFit adds the 2-byte count its coalescing rule compares.
 static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::ChainedQuickFit>) ==
               quick_fit_size<65535, 16, 2, 16>());
 static_assert(sizeof(stalloc::Stalloc<65535, 256, stalloc::ChainedQuickFit>) ==
@@ -120,27 +125,73 @@ static_assert(sizeof(stalloc::Stalloc<8, 4, stalloc::ChainedQuickFit>) ==
               quick_fit_size<8, 4, 2, 16>());
 static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::ChainedQuickFit>) - 65535 * 16 == 10464);
 
-TEST(ChainedQuickFit, RefusesUntilEnoughBlocksWaitThenCoalesces) {
+TEST(ChainedQuickFit, RefusesUntilEnoughBlocksWereFreedThenCoalesces) {
   stalloc::Stalloc<128, 8, stalloc::ChainedQuickFit> a;
   std::vector<void*> ones;
   for (int i = 0; i < 128; ++i) ones.push_back(a.allocate_blocks(1, 1));
   EXPECT_TRUE(a.is_oom());
   for (int i = 0; i < 63; ++i) a.deallocate_blocks(ones[i], 1);
   EXPECT_EQ(a.stats().quick_blocks, 63u);
-  // Two blocks would fit after coalescing, but only 63 blocks wait: refused,
+  // Two blocks would fit after coalescing, but only 63 were freed: refused,
   // and nothing changed.
   EXPECT_EQ(a.allocate_blocks(2, 1), nullptr);
   EXPECT_EQ(a.stats().quick_blocks, 63u);
   EXPECT_TRUE(a.check_invariants());
-  // A one-block request still pops its quick list.
+  // A one-block request still pops its quick list. Popping does not lower
+  // the count (the blocks were freed), so the next free makes it 64.
   void* one = a.allocate_blocks(1, 1);
   EXPECT_EQ(one, ones[62]);
+  EXPECT_EQ(a.allocate_blocks(2, 1), nullptr);
   a.deallocate_blocks(one, 1);
-  a.deallocate_blocks(ones[63], 1);  // 64 blocks wait now
   void* two = a.allocate_blocks(2, 1);
   ASSERT_NE(two, nullptr);
-  EXPECT_EQ(a.block_index(two), 0u);  // coalesced, then first fit
+  EXPECT_EQ(a.block_index(two), 0u);  // coalesced, then the first chunk
   EXPECT_EQ(a.stats().quick_blocks, 0u);
+  EXPECT_TRUE(a.check_invariants());
+}
+
+TEST(ChainedQuickFit, SortsShortChunksOntoQuickListsAndSplitsEntries) {
+  stalloc::Stalloc<128, 8, stalloc::ChainedQuickFit> a;
+  std::vector<void*> ones;
+  for (int i = 0; i < 128; ++i) ones.push_back(a.allocate_blocks(1, 1));
+  // 64 blocks freed: runs [0, 3), [10, 30), [40, 80) and [100, 101).
+  auto free_run = [&](int from, int to) {
+    for (int i = from; i < to; ++i) a.deallocate_blocks(ones[i], 1);
+  };
+  free_run(0, 3);
+  free_run(10, 30);
+  free_run(40, 80);
+  free_run(100, 101);
+  // 25 blocks: no list, no free chunk: coalesce. The short runs go onto
+  // their lists; first fit takes [40, 65) and parks the 15 blocks after it.
+  void* big = a.allocate_blocks(25, 1);
+  ASSERT_NE(big, nullptr);
+  EXPECT_EQ(a.block_index(big), 40u);
+  auto sorted = [&] {
+    auto q = quick_entries(a);
+    std::sort(q.begin(), q.end());
+    return q;
+  };
+  using Entries = std::vector<std::pair<std::size_t, std::size_t>>;
+  EXPECT_EQ(sorted(), (Entries{{0, 3}, {65, 15}, {100, 1}}));
+  EXPECT_EQ(a.stats().free_chunks, 1u);  // [10, 30)
+  EXPECT_TRUE(a.check_invariants());
+  // 17 blocks from the first chunk, [10, 30): the 3 left go on list 3.
+  void* mid = a.allocate_blocks(17, 1);
+  EXPECT_EQ(a.block_index(mid), 10u);
+  EXPECT_EQ(sorted(), (Entries{{0, 3}, {27, 3}, {65, 15}, {100, 1}}));
+  EXPECT_EQ(a.stats().free_chunks, 0u);
+  // 2 blocks: list 2 is empty and no chunk is free: the top of list 3 (the
+  // most recent, block 27) is split, its last block going to list 1.
+  void* two = a.allocate_blocks(2, 1);
+  EXPECT_EQ(a.block_index(two), 27u);
+  EXPECT_EQ(sorted(), (Entries{{0, 3}, {29, 1}, {65, 15}, {100, 1}}));
+  // 1 block: the top of list 1, the split's rest.
+  EXPECT_EQ(a.block_index(a.allocate_blocks(1, 1)), 29u);
+  // 16 blocks: nothing as large is free, and no block was freed since the
+  // coalescing: refused, nothing changed.
+  EXPECT_EQ(a.allocate_blocks(16, 1), nullptr);
+  EXPECT_EQ(sorted(), (Entries{{0, 3}, {65, 15}, {100, 1}}));
   EXPECT_TRUE(a.check_invariants());
 }
 

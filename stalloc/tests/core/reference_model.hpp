@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace stalloc_test {
@@ -135,13 +136,28 @@ namespace stalloc_test {
 //   any other free (larger, the tail of a shrink, or the old place of an
 //   allocation of 64 bytes or more that grow moved): back to the store.
 // With K = 0 this is plain first fit.
+// A sorting policy (sorts_small_chunks, "Sorted small chunks" there) changes
+// three rules and adds one:
+//   after the top of stack k: the run first fit finds, if it lies in the
+//   store's first free run; else, at alignment 1 and k <= K, the top of the
+//   smallest non-empty stack j > k, whose first k blocks are the answer and
+//   whose last j - k go on stack j - k; else first fit;
+//   a take from the store that leaves 1..K free blocks after the run takes
+//   them too and pushes them on their stack (after the padding);
+//   the flush happens when at least `flush_threshold` blocks were freed (by
+//   any free above) since the last one, and ends by moving every free run
+//   of j <= K blocks onto stack j, in address order; the retry then begins
+//   with stack k again.
 class ArenaModel {
  public:
   static constexpr std::size_t npos = ReferenceModel::npos;
 
   ArenaModel(std::size_t blocks, std::size_t block_size, std::uintptr_t base, std::size_t quick,
-             std::size_t flush_threshold = 1)
-      : store_(blocks, block_size, base), quick_(quick), flush_threshold_(flush_threshold) {}
+             std::size_t flush_threshold = 1, bool sorts = false)
+      : store_(blocks, block_size, base),
+        quick_(quick),
+        flush_threshold_(flush_threshold),
+        sorts_(sorts) {}
 
   const ReferenceModel& store() const { return store_; }
   const std::vector<std::vector<std::size_t>>& quick_lists() const { return quick_; }
@@ -150,12 +166,13 @@ class ArenaModel {
 
   // Where allocate(count, align) lands (and now marked live), or npos.
   std::size_t allocate(std::size_t count, std::size_t align) {
-    if (count >= 1 && count <= quick_.size() && !quick_[count - 1].empty() &&
-        store_.is_aligned(quick_[count - 1].back(), align)) {
-      const std::size_t at = quick_[count - 1].back();
-      quick_[count - 1].pop_back();
-      live_ += count;
-      return at;
+    if (std::size_t at = pop(count, align); at != npos) return at;
+    if (sorts_) {
+      if (std::size_t at = allocate_sorting(count, align); at != npos) return at;
+      if (freed_ < flush_threshold_) return npos;
+      flush();
+      if (std::size_t at = pop(count, align); at != npos) return at;
+      return allocate_sorting(count, align);
     }
     std::size_t at = store_.first_fit(count, align);
     if (at == npos && quick_blocks() >= flush_threshold_) {
@@ -163,13 +180,7 @@ class ArenaModel {
       at = store_.first_fit(count, align);
     }
     if (at == npos) return npos;
-    const std::size_t padding = store_.free_run_before(at);
-    store_.mark_used(at, count);
-    live_ += count;
-    if (padding >= 1 && padding <= quick_.size()) {
-      store_.mark_used(at - padding, padding);
-      quick_[padding - 1].push_back(at - padding);
-    }
+    take_run(at, count);
     return at;
   }
 
@@ -177,6 +188,7 @@ class ArenaModel {
   bool free(std::size_t at, std::size_t count) {
     if (!is_live(at, count)) return false;
     live_ -= count;
+    freed_ += count;
     if (count >= 1 && count <= quick_.size()) {
       quick_[count - 1].push_back(at);
       return true;
@@ -187,11 +199,13 @@ class ArenaModel {
   bool free_to_store(std::size_t at, std::size_t count) {
     if (!is_live(at, count)) return false;
     live_ -= count;
+    freed_ += count;
     return store_.mark_free(at, count);
   }
   // Blocks given back without being a whole allocation (a shrink's tail).
   bool free_tail(std::size_t at, std::size_t count) {
     live_ -= count;
+    freed_ += count;
     return store_.mark_free(at, count);
   }
   std::size_t free_run_at(std::size_t at) const { return store_.free_run_at(at); }
@@ -211,6 +225,7 @@ class ArenaModel {
     store_.clear();
     for (auto& q : quick_) q.clear();
     live_ = 0;
+    freed_ = 0;
   }
 
  private:
@@ -224,6 +239,65 @@ class ArenaModel {
       for (std::size_t s : quick_[k - 1]) store_.mark_free(s, k);
       quick_[k - 1].clear();
     }
+    freed_ = 0;
+    if (!sorts_) return;
+    std::vector<std::pair<std::size_t, std::size_t>> small;
+    store_.for_each_free_run([&](std::size_t s, std::size_t len) {
+      if (len <= quick_.size()) small.emplace_back(s, len);
+    });
+    for (auto [s, len] : small) park(s, len);
+  }
+
+  // The top of stack `count` when it has the alignment, popped; else npos.
+  std::size_t pop(std::size_t count, std::size_t align) {
+    if (count < 1 || count > quick_.size() || quick_[count - 1].empty() ||
+        !store_.is_aligned(quick_[count - 1].back(), align))
+      return npos;
+    const std::size_t at = quick_[count - 1].back();
+    quick_[count - 1].pop_back();
+    live_ += count;
+    return at;
+  }
+
+  // Free blocks of the store leave it for a stack, as a freed allocation.
+  void park(std::size_t at, std::size_t count) {
+    store_.mark_used(at, count);
+    quick_[count - 1].push_back(at);
+  }
+
+  // Marks the run first fit found live, parks its padding and, when sorting,
+  // its short rest.
+  void take_run(std::size_t at, std::size_t count) {
+    const std::size_t padding = store_.free_run_before(at);
+    const std::size_t rest = store_.free_run_at(at) - count;
+    store_.mark_used(at, count);
+    live_ += count;
+    if (padding >= 1 && padding <= quick_.size()) park(at - padding, padding);
+    if (sorts_ && rest >= 1 && rest <= quick_.size()) park(at + count, rest);
+  }
+
+  // A sorting policy's steps after the stack of its size: the first free run,
+  // a split, first fit.
+  std::size_t allocate_sorting(std::size_t count, std::size_t align) {
+    const std::size_t at = store_.first_fit(count, align);
+    const std::size_t first = store_.next_free(0);
+    if (at != npos && at < store_.next_used(first)) {
+      take_run(at, count);
+      return at;
+    }
+    if (align == 1 && count >= 1) {
+      for (std::size_t j = count + 1; j <= quick_.size(); ++j) {
+        if (quick_[j - 1].empty()) continue;
+        const std::size_t entry = quick_[j - 1].back();
+        quick_[j - 1].pop_back();
+        quick_[j - count - 1].push_back(entry + count);
+        live_ += count;
+        return entry;
+      }
+    }
+    if (at == npos) return npos;
+    take_run(at, count);
+    return at;
   }
   bool is_live(std::size_t at, std::size_t count) const {
     return at <= store_.blocks() && count <= store_.blocks() - at && !any_free_in(at, count);
@@ -232,7 +306,9 @@ class ArenaModel {
   ReferenceModel store_;
   std::vector<std::vector<std::size_t>> quick_;
   std::size_t flush_threshold_;
+  bool sorts_;
   std::size_t live_ = 0;
+  std::size_t freed_ = 0;  // blocks freed since the last flush
 };
 
 }  // namespace stalloc_test
