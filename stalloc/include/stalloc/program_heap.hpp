@@ -57,13 +57,13 @@
 // short chunks onto its quick lists (stalloc.hpp, quick_lists.hpp) took
 // the searches out: its replay loop went from 189.7 to 159.1 instructions
 // per operation (glibc 160.8, callgrind), but the time only from 18.4-18.6
-// to 17.8-18.0 ns (same rounds as above, 5 each, glibc 14.1-14.8; the
-// harness, interleaved, two runs of each build: 0.70x and 0.71x -> 0.81x
-// and 0.80x glibc). What is left is not instructions: under callgrind's
-// cache simulation both forms miss alike, and no more often than glibc;
-// and making allocations follow the
-// arena of the last free (hot memory, as glibc's tcache reuses) was
-// slower (23.8 ns). The traces that fit in one
+// to 17.8-18.0 ns (measured as above, in two sessions of 5 rounds, glibc
+// 14.1-14.8; the harness, interleaved, two runs of each build: 0.70x and
+// 0.71x -> 0.81x and 0.80x glibc). What is left is not instructions: under
+// callgrind's cache simulation both forms miss alike, and no more often
+// than glibc; and making allocations follow the arena of the last free
+// (hot memory, as glibc's tcache reuses) was slower (23.8 ns against 17.0
+// in the same rounds). The traces that fit in one
 // arena pay the array's indirection (about 5 instructions per operation):
 // the current arena is kept as a byte offset (no multiply) and a free
 // checks it first (no division).
