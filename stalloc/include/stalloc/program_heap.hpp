@@ -13,7 +13,8 @@
 // Why this shape: QuickFit serves requests of 1..16 blocks from its quick
 // lists in O(1), so each arena's block size is chosen to put the requests it
 // takes in that range; larger requests go to malloc, which is good at them.
-// Each arena is locked, so the heap is thread-safe; and each is all-zero when
+// Each arena is locked, so the heap is thread-safe (the locks are skipped
+// while the program has only ever had one thread: sync.hpp); and each is all-zero when
 // empty, so the 96 MiB live in .bss and cost memory only for the pages a
 // program touches.
 //

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "stalloc/arena_array.hpp"
 #include "stalloc/chain.hpp"
@@ -24,6 +25,15 @@ using SystemChain = stalloc::Chain<stalloc::Stalloc<64, 8>, stalloc::System>;
 using SystemArena = stalloc::System;
 // Four small arenas filled in turn: containers that outgrow one arena.
 using ArenaArrayOfFour = stalloc::ArenaArray<4, stalloc::Stalloc<2048, 8>>;
+
+// Synchronized and ThreadCached skip their lock, and ThreadCached its
+// caches, while the process has one thread (sync.hpp). Tests of the lock and
+// the caches start and join a thread first, so they test them whether run in
+// a process of their own (ctest) or after other tests.
+inline void make_process_multithreaded() {
+  std::thread([] {}).join();
+  ASSERT_FALSE(stalloc::detail::is_only_thread());
+}
 
 // A fixed-size arena can run out and can tell whether it is empty; a chain
 // that ends in System can do neither.

@@ -16,8 +16,13 @@ constinit stalloc::SyncStalloc<1000, 4> sync_global;
 constinit stalloc::SyncStalloc<1000, 4, std::mutex> mutex_global;
 constinit stalloc::UnsafeStalloc<1000, 4> unsafe_global;
 
+// With a second thread started, so that the lock (and SyncStalloc's caches)
+// are in use (alone they are skipped: only_thread_test.cpp).
 template <class Arena>
-class WrapperTest : public ::testing::Test {};
+class WrapperTest : public ::testing::Test {
+ protected:
+  void SetUp() override { make_process_multithreaded(); }
+};
 using Wrappers =
     ::testing::Types<stalloc::SyncStalloc<64, 8>, stalloc::SyncStalloc<64, 8, stalloc::SpinLock>,
                      stalloc::SyncStalloc<64, 8, std::mutex>, stalloc::UnsafeStalloc<64, 8>>;

@@ -24,7 +24,14 @@ static_assert(alignof(stalloc::ThreadCachedStalloc<1000, 4>) == 64);
 static_assert(sizeof(stalloc::ThreadCachedStalloc<1000, 4>) ==
               (sizeof(stalloc::Stalloc<1000, 4>) + 16 + 63) / 64 * 64 + 4 * 128);
 
-TEST(ThreadCached, AThreadGetsItsOwnFreedAllocationBack) {
+// The caches are used once the process has a second thread (alone, calls
+// go to the arena: only_thread_test.cpp).
+class ThreadCached : public ::testing::Test {
+ protected:
+  void SetUp() override { make_process_multithreaded(); }
+};
+
+TEST_F(ThreadCached, AThreadGetsItsOwnFreedAllocationBack) {
   Cached arena;
   void* a = arena.allocate(24, 8);
   void* b = arena.allocate(24, 8);
@@ -43,7 +50,7 @@ TEST(ThreadCached, AThreadGetsItsOwnFreedAllocationBack) {
   EXPECT_TRUE(arena.check_invariants());
 }
 
-TEST(ThreadCached, QueriesSeeTheArenaWithEmptyCaches) {
+TEST_F(ThreadCached, QueriesSeeTheArenaWithEmptyCaches) {
   Cached arena;
   void* p = arena.allocate(64, 8);
   arena.deallocate(p, 64, 8);
@@ -59,7 +66,7 @@ TEST(ThreadCached, QueriesSeeTheArenaWithEmptyCaches) {
   EXPECT_TRUE(arena.check_invariants());
 }
 
-TEST(ThreadCached, LargeAndOverAlignedRequestsBypassTheCache) {
+TEST_F(ThreadCached, LargeAndOverAlignedRequestsBypassTheCache) {
   // 65 blocks: more than the cache takes (8) and than the arena's own quick
   // lists keep (QuickFit's 64), so its free goes back to the free list.
   static_assert(stalloc::QuickFit::quick_lists == 64);
@@ -79,7 +86,7 @@ TEST(ThreadCached, LargeAndOverAlignedRequestsBypassTheCache) {
 // C++'s operator new asks for 16-byte alignment from 16 bytes on, so an
 // over-aligned request is served from the cache, but only by an allocation
 // aligned for it.
-TEST(ThreadCached, AnAlignedRequestTakesOnlyACachedAllocationAlignedForIt) {
+TEST_F(ThreadCached, AnAlignedRequestTakesOnlyACachedAllocationAlignedForIt) {
   stalloc::ThreadCachedStalloc<64, 8> arena;
   auto* first = static_cast<unsigned char*>(arena.allocate(16, 8));  // blocks 0-1
   void* between = arena.allocate(8, 8);                              // block 2
@@ -106,7 +113,7 @@ TEST(ThreadCached, AnAlignedRequestTakesOnlyACachedAllocationAlignedForIt) {
 
 // An alignment the arena refuses (not a power of two) is refused with the
 // cache in front of it too, whatever the cache holds.
-TEST(ThreadCached, AnAlignmentTheArenaRefusesIsRefused) {
+TEST_F(ThreadCached, AnAlignmentTheArenaRefusesIsRefused) {
   Cached arena;
   void* p = arena.allocate(8, 8);
   arena.deallocate(p, 8, 8);
@@ -119,7 +126,7 @@ TEST(ThreadCached, AnAlignmentTheArenaRefusesIsRefused) {
 
 // Blocks cached by one thread are not lost to the others: a request the
 // arena cannot serve takes every cache back, coalesces, and is retried.
-TEST(ThreadCached, AFullArenaTakesOtherThreadsCachesBack) {
+TEST_F(ThreadCached, AFullArenaTakesOtherThreadsCachesBack) {
   stalloc::ThreadCachedStalloc<4, 8> arena;
   std::thread other([&] {
     void* ps[4];
@@ -135,7 +142,7 @@ TEST(ThreadCached, AFullArenaTakesOtherThreadsCachesBack) {
   EXPECT_TRUE(arena.is_empty());
 }
 
-TEST(ThreadCached, AFullShardGoesBackToTheArena) {
+TEST_F(ThreadCached, AFullShardGoesBackToTheArena) {
   Cached arena;
   std::vector<void*> ps;
   for (std::size_t i = 0; i < Cached::depth + 1; ++i) ps.push_back(arena.allocate(8, 8));
@@ -148,7 +155,7 @@ TEST(ThreadCached, AFullShardGoesBackToTheArena) {
   EXPECT_TRUE(arena.is_empty());
 }
 
-TEST(ThreadCached, ClearDropsTheCaches) {
+TEST_F(ThreadCached, ClearDropsTheCaches) {
   Cached arena;
   void* p = arena.allocate(8, 8);
   arena.deallocate(p, 8, 8);
@@ -161,7 +168,7 @@ TEST(ThreadCached, ClearDropsTheCaches) {
 // A thread's number (its shard) is given back when it exits: a thread
 // started for each round gets the same number every time, never the number
 // of a thread that is still alive.
-TEST(ThreadCached, ThreadNumbersAreReusedNotShared) {
+TEST_F(ThreadCached, ThreadNumbersAreReusedNotShared) {
   const unsigned main_number = stalloc::detail::this_thread_number();
   std::vector<unsigned> numbers;
   for (int round = 0; round < 8; ++round) {
@@ -177,7 +184,7 @@ TEST(ThreadCached, ThreadNumbersAreReusedNotShared) {
 }
 
 // A checking arena is never cached: a double free must reach its checks.
-TEST(ThreadCached, HardenedArenasAreNotCached) {
+TEST_F(ThreadCached, HardenedArenasAreNotCached) {
   using Checked = stalloc::ThreadCached<stalloc::HardenedStalloc<64, 8>>;
   static_assert(Checked::cached_blocks == 0);
   static std::atomic<int> reports{0};
@@ -198,7 +205,7 @@ TEST(ThreadCached, HardenedArenasAreNotCached) {
 // allocations of up to 200 bytes): in 32 KiB, runs under ASan, whose timing
 // lets every thread peak at once, failed for want of room (fragmentation),
 // not for a lost allocation.
-TEST(ThreadCached, ManyThreadsKeepTheArenaExact) {
+TEST_F(ThreadCached, ManyThreadsKeepTheArenaExact) {
   static stalloc::ThreadCachedStalloc<8192, 8> arena;
   constexpr int kThreads = 6;
   std::atomic<long> failures{0};

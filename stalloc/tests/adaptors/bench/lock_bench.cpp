@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
+#include <thread>
 
 #include "stalloc/sync.hpp"
 
@@ -185,4 +186,16 @@ BENCHMARK(AllocFreeBatchedUnderOneLock<Mutex>)
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// The locks are what this measures, so a thread is started (and joined)
+// first: a process that has only ever had one thread skips Synchronized's
+// lock (sync.hpp, detail::is_only_thread()), and the single-thread entries
+// would measure that or the lock depending on whether a multi-threaded
+// entry had run before them.
+int main(int argc, char** argv) {
+  std::thread([] {}).join();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
