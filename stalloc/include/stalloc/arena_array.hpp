@@ -121,6 +121,20 @@ class ArenaArray {
     arena_of(p).deallocate(p, size, align);
   }
 
+  // The quick path (stalloc.hpp, "Quick path") of the current arena, and of
+  // the arena that owns p (which must lie in this array).
+  [[nodiscard, gnu::always_inline]] void* try_allocate_quick(
+      std::size_t size, std::size_t align) noexcept requires detail::has_quick_path<Arena> {
+    const std::size_t offset = current_offset_.load(std::memory_order_relaxed);
+    detail::assume(offset % sizeof(Arena) == 0 && offset < sizeof arenas_);
+    return at_offset(offset).try_allocate_quick(size, align);
+  }
+  [[gnu::always_inline]] bool try_deallocate_quick(
+      void* p, std::size_t size,
+      std::size_t align) noexcept requires detail::has_quick_path<Arena> {
+    return arena_of(p).try_deallocate_quick(p, size, align);
+  }
+
   // The owning arena's grow; when it cannot, a new allocation from the
   // array (allocate), the old_size bytes copied, p freed. old_size 0
   // allocates. nullptr, p untouched, when neither works. Cost: the owning

@@ -47,6 +47,17 @@ class AllocChain {
   // A's allocate, and B's when A returns nullptr; nullptr when both do.
   // Same arguments as Stalloc::allocate. Cost: A's allocate, plus B's when
   // A refuses.
+  //   When A has a quick path (stalloc.hpp, "Quick path": a Stalloc with
+  //   quick lists, alone or in Synchronized, SizeLimited, ArenaArray), the
+  //   chain's allocate and deallocate are that path, inline, and a call to
+  //   the full ones (allocate_links, deallocate_links) for the rest: a hit
+  //   saves no registers and makes no call. (ProgramHeap, replaying the
+  //   recorded sqlite3 through the harness: see program_heap.hpp.)
+  [[nodiscard, gnu::always_inline]] void* allocate(
+      std::size_t size, std::size_t align) noexcept requires detail::has_quick_path<A> {
+    if (void* p = first().try_allocate_quick(size, align)) return p;
+    return allocate_links(size, align);
+  }
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) noexcept {
     if (void* p = first().allocate(size, align)) return p;
     return second().allocate(size, align);
@@ -55,13 +66,29 @@ class AllocChain {
   // The deallocate of the link that owns p (A if A.owns(p), else B). p and
   // size must be as that link requires (from this chain, the size it was
   // made or last resized with). Cost: A's owns (O(1) for an arena), plus
-  // that link's deallocate.
+  // that link's deallocate; with A's quick path, as allocate.
+  [[gnu::always_inline]] void deallocate(
+      void* p, std::size_t size, std::size_t align) noexcept requires detail::has_quick_path<A> {
+    if (first().owns(p) && first().try_deallocate_quick(p, size, align)) return;
+    deallocate_links(p, size, align);
+  }
   void deallocate(void* p, std::size_t size, std::size_t align) noexcept {
     if (first().owns(p)) {
       first().deallocate(p, size, align);
     } else {
       second().deallocate(p, size, align);
     }
+  }
+
+  // The chain's own quick path is A's, so that a chain can be the first
+  // link of another.
+  [[nodiscard, gnu::always_inline]] void* try_allocate_quick(
+      std::size_t size, std::size_t align) noexcept requires detail::has_quick_path<A> {
+    return first().try_allocate_quick(size, align);
+  }
+  [[gnu::always_inline]] bool try_deallocate_quick(
+      void* p, std::size_t size, std::size_t align) noexcept requires detail::has_quick_path<A> {
+    return first().owns(p) && first().try_deallocate_quick(p, size, align);
   }
 
   // The deallocate_unsized of the link that owns p; only when every link has
@@ -159,6 +186,20 @@ class AllocChain {
   const std::remove_reference_t<B>& second() const noexcept { return second_; }
 
  private:
+  // The full calls behind the quick path: out of line, so that the quick
+  // path inlined into a caller needs no saved registers.
+  [[gnu::noinline]] void* allocate_links(std::size_t size, std::size_t align) noexcept {
+    if (void* p = first().allocate(size, align)) return p;
+    return second().allocate(size, align);
+  }
+  [[gnu::noinline]] void deallocate_links(void* p, std::size_t size, std::size_t align) noexcept {
+    if (first().owns(p)) {
+      first().deallocate(p, size, align);
+    } else {
+      second().deallocate(p, size, align);
+    }
+  }
+
   // The rare path (a link overflowed): kept out of line so the fast paths
   // stay small when chains nest.
   [[gnu::noinline]] void* move_to_second(void* p, std::size_t old_size, std::size_t new_size,

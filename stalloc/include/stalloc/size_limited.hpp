@@ -52,6 +52,18 @@ class SizeLimited {
   void deallocate(void* p, std::size_t size, std::size_t align) noexcept {
     arena_.deallocate(p, size, align);
   }
+  // The arena's quick path (stalloc.hpp, "Quick path"), a miss for a size
+  // allocate would refuse.
+  [[nodiscard, gnu::always_inline]] void* try_allocate_quick(
+      std::size_t size, std::size_t align) noexcept requires detail::has_quick_path<Arena> {
+    if (size > MaxBytes || size < MinBytes) return nullptr;
+    return arena_.try_allocate_quick(size, align);
+  }
+  [[gnu::always_inline]] bool try_deallocate_quick(
+      void* p, std::size_t size,
+      std::size_t align) noexcept requires detail::has_quick_path<Arena> {
+    return arena_.try_deallocate_quick(p, size, align);
+  }
   // nullptr, changing nothing, when new_size > MaxBytes (so a chain moves
   // the data on); else the arena's grow (its results, preconditions, cost).
   [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,

@@ -89,6 +89,25 @@ class SizedStalloc {
     arena_.deallocate(p, size, align);
   }
 
+  // The arena's quick path (stalloc.hpp, "Quick path"), with the end mark
+  // set or cleared as allocate and deallocate do; only for the unchecked
+  // policies that have one.
+  [[nodiscard, gnu::always_inline]] void* try_allocate_quick(
+      std::size_t size,
+      std::size_t align) noexcept requires detail::has_quick_path<Stalloc<L, B, Policy>> {
+    void* p = arena_.try_allocate_quick(size, align);
+    if (p != nullptr) mark_last(arena_.block_index(p) + detail::blocks_for<B>(size) - 1);
+    return p;
+  }
+  [[gnu::always_inline]] bool try_deallocate_quick(
+      void* p, std::size_t size,
+      std::size_t align) noexcept requires detail::has_quick_path<Stalloc<L, B, Policy>> {
+    const std::size_t last = arena_.block_index(p) + detail::blocks_for<B>(size) - 1;
+    if (!arena_.try_deallocate_quick(p, size, align)) return false;  // size 0 included
+    unmark_last(last);
+    return true;
+  }
+
   // Frees the allocation at p without being told its size (operator
   // delete(void*)). p must be a live allocation of this arena of size > 0;
   // `align` is ignored. Unchecked policies abort the program when p's block

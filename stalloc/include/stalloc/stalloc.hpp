@@ -278,6 +278,16 @@ inline constexpr bool policy_is_indexed = Policy::indexed;
 
 namespace detail {
 
+// An arena or wrapper with a quick path (Stalloc's try_allocate_quick and
+// try_deallocate_quick, "Quick path" below): the wrappers (Synchronized,
+// Unsynchronized, SizeLimited, ArenaArray, AllocChain) forward it when their
+// arena has one, and AllocChain tries it before its full calls.
+template <class A>
+concept has_quick_path = requires(A& a, void* p, std::size_t n) {
+  { a.try_allocate_quick(n, n) } -> std::same_as<void*>;
+  { a.try_deallocate_quick(p, n, n) } -> std::same_as<bool>;
+};
+
 // GCC and Clang refuse alignas() above 2^28. For B = 2^29 the object is only
 // 2^28-aligned; byte-API requests for more than that are refused unless the
 // object happens to sit at a suitably aligned address.
@@ -619,6 +629,45 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     // one must also catch sizes near SIZE_MAX.
     const std::size_t count = Policy::checks ? blocks_for(size) : blocks_for_bounded(size);
     free_allocation(live_index(p, count), count);
+  }
+
+  // ---- Quick path -------------------------------------------------------
+  // The part of allocate and deallocate that needs no call: a pop from or a
+  // push onto a quick list, for an unchecked policy with quick lists. A
+  // miss (nullptr, false) changes nothing, and the caller then makes the
+  // full call, which does what the quick path would have done and more.
+  //
+  // Only for unchecked policies with quick lists (QuickFit, ChainedQuickFit);
+  // a Hardened arena validates every pop and push, so it has none.
+  //
+  // Why: a wrapper that inlines the whole of allocate also inlines its
+  // calls, and then saves and restores the callee-saved registers those
+  // calls need on every request, hits included (six pushes and six pops
+  // around a 10-instruction pop, in ArenaArray's allocate). A wrapper that
+  // tries the quick path inline and tail-calls its full path for the rest
+  // pays them only on misses (`AllocChain`, chain.hpp; ProgramHeap's
+  // numbers are in program_heap.hpp). Same arguments and preconditions as
+  // allocate and deallocate; the arena must own p.
+  [[nodiscard, gnu::always_inline]] void* try_allocate_quick(std::size_t size,
+                                                             std::size_t align) noexcept
+      requires(quick_lists > 0 && !Policy::checks) {
+    if (size - 1 < quick_lists * B && align - 1 < kInlineAlign && (align & (align - 1)) == 0) {
+      const std::size_t count = blocks_for_bounded(size);
+      if (quick_.heads_[count - 1] != 0) {
+        void* p = quick_pop(count);  // unchecked: never nullptr
+        expose(p, size);
+        return p;
+      }
+    }
+    return nullptr;
+  }
+  [[gnu::always_inline]] bool try_deallocate_quick(void* p, std::size_t size,
+                                                   std::size_t /*align*/) noexcept
+      requires(quick_lists > 0 && !Policy::checks) {
+    if (size - 1 >= quick_lists * B) return false;
+    const std::size_t count = blocks_for_bounded(size);
+    free_allocation(live_index(p, count), count);  // the quick push: no call
+    return true;
   }
 
   // new_size >= old_size. In place when the next chunk allows (and p already

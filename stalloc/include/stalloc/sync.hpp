@@ -522,6 +522,17 @@ class Synchronized {
     if (detail::is_only_thread()) return arena_.deallocate(p, size, align);
     deallocate_locked(p, size, align);
   }
+  // The arena's quick path (stalloc.hpp, "Quick path"), while the caller is
+  // the only thread; otherwise a miss, and the full call takes the lock.
+  [[nodiscard, gnu::always_inline]] void* try_allocate_quick(
+      std::size_t size, std::size_t align) noexcept requires detail::has_quick_path<Arena> {
+    return detail::is_only_thread() ? arena_.try_allocate_quick(size, align) : nullptr;
+  }
+  [[gnu::always_inline]] bool try_deallocate_quick(
+      void* p, std::size_t size,
+      std::size_t align) noexcept requires detail::has_quick_path<Arena> {
+    return detail::is_only_thread() && arena_.try_deallocate_quick(p, size, align);
+  }
   [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,
                            std::size_t align) noexcept {
     return detail::locked_unless_alone(lock_,
@@ -621,6 +632,15 @@ class Unsynchronized {
   }
   void deallocate(void* p, std::size_t size, std::size_t align) noexcept {
     arena_.deallocate(p, size, align);
+  }
+  [[nodiscard, gnu::always_inline]] void* try_allocate_quick(
+      std::size_t size, std::size_t align) noexcept requires detail::has_quick_path<Arena> {
+    return arena_.try_allocate_quick(size, align);
+  }
+  [[gnu::always_inline]] bool try_deallocate_quick(
+      void* p, std::size_t size,
+      std::size_t align) noexcept requires detail::has_quick_path<Arena> {
+    return arena_.try_deallocate_quick(p, size, align);
   }
   [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,
                            std::size_t align) noexcept {

@@ -239,6 +239,19 @@ class ThreadCached {
     deallocate_shared(p, size, align);
   }
 
+  // The arena's quick path (stalloc.hpp, "Quick path"), while the caller is
+  // the process's only thread (no cache has held anything then); otherwise
+  // a miss, and the full call takes the shard path.
+  [[nodiscard, gnu::always_inline]] void* try_allocate_quick(
+      std::size_t size, std::size_t align) noexcept requires detail::has_quick_path<Arena> {
+    return detail::is_only_thread() ? arena_.try_allocate_quick(size, align) : nullptr;
+  }
+  [[gnu::always_inline]] bool try_deallocate_quick(
+      void* p, std::size_t size,
+      std::size_t align) noexcept requires detail::has_quick_path<Arena> {
+    return detail::is_only_thread() && arena_.try_deallocate_quick(p, size, align);
+  }
+
   // grow, shrink, reallocate: the arena's contract and cost, under its lock;
   // a grow that fails gives the caches back and is retried once.
   [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,

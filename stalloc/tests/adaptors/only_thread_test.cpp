@@ -14,7 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include "stalloc/chain.hpp"
 #include "stalloc/sync.hpp"
+#include "stalloc/system.hpp"
 #include "stalloc/thread_cached.hpp"
 
 namespace adaptor_tests {
@@ -45,6 +47,11 @@ class CountingLock {
 
 using LockedArena = stalloc::Synchronized<stalloc::Stalloc<256, 8>, CountingLock<0>>;
 using CachedArena = stalloc::ThreadCached<stalloc::Stalloc<256, 8>, CountingLock<1>>;
+// A chain takes its first link's quick path (stalloc.hpp): which must stop
+// skipping the lock too.
+using LockedChain =
+    stalloc::AllocChain<stalloc::Synchronized<stalloc::Stalloc<256, 8>, CountingLock<2>>,
+                        stalloc::System>;
 
 // Allocates and frees through `arena` as a program would: small requests
 // (the cache's), one larger than the cache takes, a grow and a shrink.
@@ -71,13 +78,21 @@ TEST(OnlyThread, LocksAndCachesOnlyOnceASecondThreadExists) {
   ASSERT_TRUE(stalloc::detail::is_only_thread());
   static LockedArena locked;
   static CachedArena cached;
+  static LockedChain chain;
 
   // Alone: no lock taken by any call but acquire_locked(), and nothing
   // cached (the arena's own quick lists take the frees).
   exercise(locked);
   exercise(cached);
+  exercise(chain);
   EXPECT_EQ(CountingLock<0>::taken.load(), 0u);
   EXPECT_EQ(CountingLock<1>::taken.load(), 0u);
+  EXPECT_EQ(CountingLock<2>::taken.load(), 0u);
+  // The quick path hits alone (the last free of 8 bytes is on its list).
+  void* last = locked.allocate(8, 8);
+  locked.deallocate(last, 8, 8);
+  EXPECT_EQ(locked.try_allocate_quick(8, 8), last);
+  EXPECT_TRUE(locked.try_deallocate_quick(last, 8, 8));
   void* p = cached.allocate(8, 8);
   cached.deallocate(p, 8, 8);
   EXPECT_EQ(cached.live_blocks(), 0u);  // not held by a cache
@@ -113,6 +128,22 @@ TEST(OnlyThread, LocksAndCachesOnlyOnceASecondThreadExists) {
   locked.deallocate(kept, 8, 8);
   exercise(locked);
   EXPECT_GE(CountingLock<0>::taken.load(), before + 6);  // one per call at least
+  // The quick path misses now (without the lock: it changes nothing), and
+  // the chain's calls take the lock.
+  void* again = locked.allocate(8, 8);
+  unsigned quick_before = CountingLock<0>::taken.load();
+  EXPECT_FALSE(locked.try_deallocate_quick(again, 8, 8));
+  EXPECT_EQ(CountingLock<0>::taken.load(), quick_before);
+  locked.deallocate(again, 8, 8);
+  quick_before = CountingLock<0>::taken.load();
+  EXPECT_EQ(locked.try_allocate_quick(8, 8), nullptr);
+  EXPECT_EQ(CountingLock<0>::taken.load(), quick_before);
+  const unsigned chain_before = CountingLock<2>::taken.load();
+  exercise(chain);
+  EXPECT_GE(CountingLock<2>::taken.load(), chain_before + 6);
+  EXPECT_EQ(cached.try_allocate_quick(8, 8), nullptr);  // the shard path's now
+  EXPECT_TRUE(chain.first().is_empty());
+  EXPECT_TRUE(chain.check_invariants());
 
   std::thread worker([&] { exercise(cached); });
   worker.join();

@@ -350,7 +350,11 @@ class Differential {
     const Live a = live_[i];
     if (!contents_ok(a.p, a.size, a.tag)) return failure("contents changed before free");
     if (a.byte_api) {
-      arena_->deallocate(a.p, a.size, a.align);
+      bool quick = false;
+      if constexpr (stalloc::detail::has_quick_path<Arena>) {
+        if (ops_ % 2 == 0) quick = arena_->try_deallocate_quick(a.p, a.size, a.align);
+      }
+      if (!quick) arena_->deallocate(a.p, a.size, a.align);
     } else {
       arena_->deallocate_blocks(a.p, a.size / B);
     }
@@ -406,7 +410,13 @@ class Differential {
     op_name_ = "allocate";
     const std::size_t size = pick_size(in);
     const std::size_t align = pick_align(in);
-    void* p = arena_->allocate(size, align);
+    void* p = nullptr;
+    if constexpr (stalloc::detail::has_quick_path<Arena>) {
+      // Every other allocation tries the quick path first, as a chain does
+      // (stalloc.hpp, "Quick path"): the model must not see the difference.
+      if (ops_ % 2 == 0) p = arena_->try_allocate_quick(size, align);
+    }
+    if (p == nullptr) p = arena_->allocate(size, align);
     if (size == 0) return check_dangling(p, align);
     const std::size_t predicted = predict_bytes(size, align);
     if (std::string e = expect_at(p, predicted, size, align); !e.empty()) return e;
