@@ -14,9 +14,11 @@
 // Deferred coalescing: blocks on a quick list are, for the address-ordered
 // free list (the "store"), still allocated. They return to it only when a
 // request cannot be served otherwise: the store is then given every quick
-// entry back (flush, coalescing each), and the request is retried. So a
-// request fails only when the fully coalesced heap has no room, as in plain
-// first fit.
+// entry back (flush), and the request is retried. The unchecked policies
+// mark every entry in the ChunkIndex and merge them all in one
+// address-ordered pass (ChunkIndex::coalesce); a checking policy frees them
+// one by one, validating each. So a request fails only when the fully
+// coalesced heap has no room, as in plain first fit.
 //
 // Aligned requests (k <= K blocks at an alignment of a > 1 blocks): the top
 // entry of list k serves the request when it happens to be aligned (only the

@@ -1406,6 +1406,12 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // Deferred coalescing: every quick entry goes back to the free list.
   [[gnu::noinline]] void flush_quick_lists() noexcept {
     if constexpr (kCountHeld || kCountFreed) quick_.flush_count_.blocks = 0;
+    if constexpr (!Policy::checks) {
+      flush_in_one_pass();
+      return;
+    }
+    // A checking policy validates each entry as it frees it, and stops at
+    // the first bad one, so it frees them one by one.
     for (std::size_t k = 1; k <= quick_lists; ++k) {
       std::size_t link = quick_.heads_[k - 1];
       quick_.heads_[k - 1] = 0;
@@ -1420,32 +1426,55 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
         release(at, k);
       }
     }
-    if constexpr (kSortSmall) sort_small_chunks();
   }
 
-  // Sorting policies, the end of a flush: every free chunk of k <= K blocks
-  // leaves the free list for quick list k, walking in address order (so the
-  // highest ends on top). Taken whole (take() unlinks it), then pushed as if
-  // freed.
-  void sort_small_chunks() noexcept {
-    if (store_full()) return;
-    Link link = kHeadLink;
-    std::size_t at = head_.next;
-    for (;;) {
-      const detail::Header h = load(at);
-      const std::size_t len = decode(h.size_code);
-      const std::size_t next = h.next;
-      detail::assume(at < L && len <= L - at);
-      if (len <= quick_lists) {
-        take(link, at, next, at, len, at + len);
-        count_taken(len);
-        quick_push(at, len);
-      } else {
-        link = at;
+  // The flush of the unchecked policies (ChunkIndex::coalesce): every entry
+  // becomes a marked chunk of its own, then one address-ordered pass over
+  // the marks merges the touching ones and relinks the free list. A sorting
+  // policy's runs of at most K blocks go onto their lists on the way, in
+  // address order (the highest on top), as quick_lists.hpp states. The
+  // result is the free list that freeing the entries one by one makes:
+  // coalescing does not depend on the order. Replaying python3-dicts through
+  // ProgramHeap (callgrind, the harness's worker, the full trace twice; 97
+  // flushes of about 4,700 entries each): 524 K -> 195 K instructions per
+  // flush, the replay loop 113.5 -> 97.3 instructions per operation (glibc
+  // 160.8); gcc-cc1plus 102.1 -> 98.5, sqlite3 96.0 -> 94.4.
+  void flush_in_one_pass() noexcept {
+    index_.make_live([this](auto&& add) { for_each_free_chunk(add); });
+    for (std::size_t k = 1; k <= quick_lists; ++k) {
+      std::size_t link = quick_.heads_[k - 1];
+      quick_.heads_[k - 1] = 0;
+      while (link != 0) {
+        const std::size_t at = link - 1;
+        detail::assume(at < L && k <= L - at);
+        link = load_entry(at).next;
+        store(at, detail::Header{0, encode(k)});
+        index_.mark(at);
       }
-      if (next == 0) return;
-      at = next;
     }
+    Link last = kHeadLink;  // the last run kept, whose `next` the next one sets
+    head_ = detail::Header{0, kFullMarker};
+    index_.coalesce(
+        [this](std::size_t at) { return decode(load(at).size_code); },
+        [this](std::size_t at) { detail::poison(base() + at * B, sizeof(detail::Header)); },
+        [this, &last](std::size_t at, std::size_t len) {
+          detail::assume(at < L && len <= L - at);
+          if constexpr (kSortSmall) {
+            if (len <= quick_lists) {
+              quick_push(at, len);
+              count_taken(len);  // quick_push counted a free; these blocks were free already
+              return false;
+            }
+          }
+          store(at, detail::Header{0, encode(len)});
+          if (last == kHeadLink) {
+            head_ = detail::Header{static_cast<std::uint16_t>(at), kListCode};
+          } else {
+            set_next(last, at);
+          }
+          last = at;
+          return true;
+        });
   }
 
   // Sorting policies: a request of `count` blocks at alignment 1 that its own
