@@ -64,13 +64,16 @@
 // harness's count-instructions worker).
 // The coalescing rule then counts blocks freed since the last coalescing
 // instead of blocks held: the sorted chunks are already coalesced, and
-// counting them made every failed request coalesce them again.
+// counting them made every failed request coalesce them again. The count
+// must reach both flush_threshold and half the free blocks (stalloc.hpp,
+// the policy requirements), so that a coalescing, which visits every free
+// block's chunk or entry, costs at most two visits per block freed.
 //
 // Cost in bytes, exactly: 2 * K + 2 (16-bit heads and the live count), and
 // 2 more when the policy's flush_threshold is above 1 or it sorts small
 // chunks (`flush_count_`, the number its coalescing rule compares: the
 // blocks waiting on quick lists, or, when sorting, the blocks freed since
-// the last coalescing, counted up to flush_threshold).
+// the last coalescing, counted up to L).
 // A checking policy (Hardened) also keeps two bitmaps, one bit per block
 // each: 16 * ceil(L / 64) bytes more, 8-aligned.
 //   `used_`  set while the block is handed out to a caller, so that a free
