@@ -52,7 +52,8 @@
 // Strictly in turn is faster on python3-dicts because it keeps arenas
 // emptier, but it touches every arena (+14 MB peak RSS there); ProgramHeap's
 // arrays touch a new arena only when the used ones are 3/4 full
-// (arena_array.hpp). python3-dicts stays slower than glibc: its arenas run
+// (arena_array.hpp). python3-dicts stayed slower than glibc (1.07x since
+// the one-pass coalescing, stalloc.hpp flush_in_one_pass): its arenas run
 // nearly full, where QuickFit's searches of the free list and its deferred
 // coalescing were a sixth of the instructions. ChainedQuickFit's sorting of
 // short chunks onto its quick lists (stalloc.hpp, quick_lists.hpp) took
