@@ -1471,15 +1471,40 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // 160.8); gcc-cc1plus 102.1 -> 98.5, sqlite3 96.0 -> 94.4.
   void flush_in_one_pass() noexcept {
     index_.make_live([this](auto&& add) { for_each_free_chunk(add); });
+    // The lists are walked all at once, one entry of each in turn: a list is
+    // a chain of dependent loads, one likely cache miss each in an arena the
+    // program has scattered, and stepping the lists in turn overlaps the
+    // misses of different lists (the marks do not depend on the order).
+    // Replaying the recorded python3-large (74 MB live, every small arena of
+    // ProgramHeap full; two runs of each build in turn, `--workload
+    // trace:<it> --allocator stalloc-chain,system -r 3 --interleave`), ns
+    // per operation: one list after another 32.9, 30.9 (glibc 20.2, 21.2);
+    // all at once 24.6, 22.4 (glibc 22.2, 19.6).
+    std::uint16_t links[quick_lists];
+    std::uint8_t sizes[quick_lists];
+    std::size_t walking = 0;
     for (std::size_t k = 1; k <= quick_lists; ++k) {
-      std::size_t link = quick_.heads_[k - 1];
+      if (quick_.heads_[k - 1] == 0) continue;
+      links[walking] = quick_.heads_[k - 1];
+      sizes[walking] = static_cast<std::uint8_t>(k);
+      ++walking;
       quick_.heads_[k - 1] = 0;
-      while (link != 0) {
-        const std::size_t at = link - 1;
-        detail::assume(at < L && k <= L - at);
-        link = load_entry(at).next;
+    }
+    while (walking != 0) {
+      for (std::size_t i = 0; i < walking;) {
+        const std::size_t at = links[i] - std::size_t{1};
+        const std::size_t k = sizes[i];
+        detail::assume(at < L && k >= 1 && k <= quick_lists && k <= L - at);
+        const std::uint16_t next = load_entry(at).next;
         store(at, detail::Header{0, encode(k)});
         index_.mark(at);
+        if (next != 0) {
+          links[i++] = next;
+        } else {  // this list is done: the last one walking takes its place
+          --walking;
+          links[i] = links[walking];
+          sizes[i] = sizes[walking];
+        }
       }
     }
     Link last = kHeadLink;  // the last run kept, whose `next` the next one sets
