@@ -65,9 +65,10 @@
 // The coalescing rule then counts blocks freed since the last coalescing
 // instead of blocks held: the sorted chunks are already coalesced, and
 // counting them made every failed request coalesce them again. The count
-// must reach both flush_threshold and half the free blocks (stalloc.hpp,
-// the policy requirements), so that a coalescing, which visits every free
-// block's chunk or entry, costs at most two visits per block freed.
+// must reach both flush_threshold and three quarters of the free blocks
+// (stalloc.hpp, the policy requirements), so that a coalescing, which
+// visits every free block's chunk or entry, costs at most 4/3 visits per
+// block freed.
 //
 // Cost in bytes, exactly: 2 * K + 2 (16-bit heads and the live count), and
 // 2 more when the policy's flush_threshold is above 1 or it sorts small

@@ -110,8 +110,8 @@ TEST(QuickFit, FullFreeListFlushesQuickListsAndRetries) {
 }
 
 // ChainedQuickFit: the same, except that a failed request coalesces the
-// quick lists only once flush_threshold (64) blocks, and half the free
-// blocks, were freed since the last coalescing, and that it sorts short
+// quick lists only once flush_threshold (64) blocks, and three quarters of
+// the free blocks, were freed since the last coalescing, and that it sorts short
 // free chunks onto the quick lists (quick_lists.hpp, "Sorted small chunks").
 static_assert(stalloc::ChainedQuickFit::flush_threshold == 64);
 static_assert(stalloc::ChainedQuickFit::sorts_small_chunks);
@@ -151,30 +151,33 @@ TEST(ChainedQuickFit, RefusesUntilEnoughBlocksWereFreedThenCoalesces) {
 }
 
 // The second bar of ChainedQuickFit's rule: the blocks freed since the
-// last coalescing must also reach half the free blocks, so that a nearly
+// last coalescing must also reach three quarters of the free blocks (F -
+// floor(F / 4)), so that a nearly
 // full arena with a large, already coalesced free pool does not coalesce it
 // all again for every 64 blocks freed.
-TEST(ChainedQuickFit, CoalescesOnlyOnceHalfTheFreeBlocksWereFreedSinceTheLastTime) {
+TEST(ChainedQuickFit, CoalescesOnlyOnceThreeQuartersOfTheFreeBlocksWereFreedSinceTheLastTime) {
   stalloc::Stalloc<1024, 8, stalloc::ChainedQuickFit> a;
   std::vector<void*> ones;
   for (int i = 0; i < 1024; ++i) ones.push_back(a.allocate_blocks(1, 1));
   for (int i = 0; i < 300; ++i) a.deallocate_blocks(ones[i], 1);
-  // 300 freed, 300 free: coalesced into [0, 300), then 20 taken.
-  void* first = a.allocate_blocks(20, 1);
+  // 300 freed, 300 free (the bar 300 - 75 = 225): coalesced into [0, 300),
+  // then 200 taken.
+  void* first = a.allocate_blocks(200, 1);
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(a.block_index(first), 0u);
-  EXPECT_EQ(a.stats().free_chunks, 1u);  // [20, 300), 280 blocks
-  // 278 more freed next to it: 558 free, and coalescing would give a run of
-  // 558, but 278 is below half of 558 (279): refused, nothing changed.
-  for (int i = 300; i < 578; ++i) a.deallocate_blocks(ones[i], 1);
-  EXPECT_EQ(a.allocate_blocks(300, 1), nullptr);
-  EXPECT_EQ(a.stats().quick_blocks, 278u);
+  EXPECT_EQ(a.stats().free_chunks, 1u);  // [200, 300), 100 blocks
+  // 299 more freed next to it: 399 free, and coalescing would give a run of
+  // 399, but 299 is below 399 - floor(399 / 4) = 300: refused, nothing
+  // changed.
+  for (int i = 300; i < 599; ++i) a.deallocate_blocks(ones[i], 1);
+  EXPECT_EQ(a.allocate_blocks(301, 1), nullptr);
+  EXPECT_EQ(a.stats().quick_blocks, 299u);
   EXPECT_TRUE(a.check_invariants());
-  // One more: 279 of 559 free, half of which is 279: coalesced and served.
-  a.deallocate_blocks(ones[578], 1);
-  void* big = a.allocate_blocks(300, 1);
+  // One more: 300 of 400 free, and 400 - 100 = 300: coalesced and served.
+  a.deallocate_blocks(ones[599], 1);
+  void* big = a.allocate_blocks(301, 1);
   ASSERT_NE(big, nullptr);
-  EXPECT_EQ(a.block_index(big), 20u);
+  EXPECT_EQ(a.block_index(big), 200u);
   EXPECT_EQ(a.stats().quick_blocks, 0u);
   EXPECT_TRUE(a.check_invariants());
 }

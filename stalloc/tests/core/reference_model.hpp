@@ -146,7 +146,7 @@ namespace stalloc_test {
 //   a take from the store that leaves 1..K free blocks after the run takes
 //   them too and pushes them on their stack (after the padding);
 //   the flush happens when at least `flush_threshold` blocks, and at least
-//   half the free blocks (blocks - live), were freed (by any free above)
+//   F - floor(F / 4) of the F free blocks (blocks - live), were freed (by any free above)
 //   since the last one, and ends by moving every free run
 //   of j <= K blocks onto stack j, in address order; the retry then begins
 //   with stack k again.
@@ -171,7 +171,7 @@ class ArenaModel {
     if (std::size_t at = pop(count, align); at != npos) return at;
     if (sorts_) {
       if (std::size_t at = allocate_sorting(count, align); at != npos) return at;
-      if (freed_ < std::max(flush_threshold_, free_blocks() / 2)) return npos;
+      if (freed_ < std::max(flush_threshold_, free_blocks() - free_blocks() / 4)) return npos;
       flush();
       if (std::size_t at = pop(count, align); at != npos) return at;
       return allocate_sorting(count, align);
