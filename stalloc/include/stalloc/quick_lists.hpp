@@ -68,13 +68,18 @@
 // must reach both flush_threshold and three quarters of the free blocks
 // (stalloc.hpp, the policy requirements), so that a coalescing, which
 // visits every free block's chunk or entry, costs at most 4/3 visits per
-// block freed.
+// block freed, and after a barren coalescing the free blocks
+// must have doubled (or L blocks been freed), so that a full arena whose
+// free blocks lie scattered among live ones is not walked again for the
+// few that join.
 //
 // Cost in bytes, exactly: 2 * K + 2 (16-bit heads and the live count), and
 // 2 more when the policy's flush_threshold is above 1 or it sorts small
 // chunks (`flush_count_`, the number its coalescing rule compares: the
 // blocks waiting on quick lists, or, when sorting, the blocks freed since
-// the last coalescing, counted up to L).
+// the last coalescing, counted up to L), and 2 more when it sorts
+// (`last_coalescing_`: the free blocks at the last coalescing if that one
+// was barren, which the rule also compares; stalloc.hpp).
 // A checking policy (Hardened) also keeps two bitmaps, one bit per block
 // each: 16 * ceil(L / 64) bytes more, 8-aligned.
 //   `used_`  set while the block is handed out to a caller, so that a free
@@ -110,7 +115,17 @@ struct FlushCount {
 template <>
 struct FlushCount<false> {};
 
-template <std::size_t K, std::size_t L, bool Marked, bool Counted>
+// What a sorting policy's rule remembers of its last coalescing (stalloc.hpp,
+// the policy requirements): the free blocks it found if it was barren
+// (joined fewer than a quarter of the pieces it visited), else 0.
+template <bool Kept>
+struct LastCoalescing {
+  std::uint16_t barren_free = 0;
+};
+template <>
+struct LastCoalescing<false> {};
+
+template <std::size_t K, std::size_t L, bool Marked, bool Counted, bool Sorted>
 struct QuickLists {
   static_assert(K >= 1 && K <= 64, "quick lists: K must be in 1..64");
   static constexpr std::size_t kLists = K;
@@ -118,10 +133,11 @@ struct QuickLists {
   std::uint16_t heads_[K]{};
   std::uint16_t live_ = 0;  // blocks handed out to callers
   [[no_unique_address]] FlushCount<Counted> flush_count_{};
+  [[no_unique_address]] LastCoalescing<Sorted> last_coalescing_{};
 };
 
-template <std::size_t K, std::size_t L, bool Counted>
-struct QuickLists<K, L, true, Counted> {
+template <std::size_t K, std::size_t L, bool Counted, bool Sorted>
+struct QuickLists<K, L, true, Counted, Sorted> {
   static_assert(K >= 1 && K <= 64, "quick lists: K must be in 1..64");
   static constexpr std::size_t kLists = K;
 
@@ -130,6 +146,7 @@ struct QuickLists<K, L, true, Counted> {
   std::uint16_t heads_[K]{};
   std::uint16_t live_ = 0;
   [[no_unique_address]] FlushCount<Counted> flush_count_{};
+  [[no_unique_address]] LastCoalescing<Sorted> last_coalescing_{};
 };
 
 // What an arena without quick lists keeps instead: nothing.

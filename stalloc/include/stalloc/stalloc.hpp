@@ -46,13 +46,14 @@
 //   is max(B, 8) with an index and B without; B is capped at 2^28):
 //   FirstFit  L*B + 4                        (the crate's)
 //   Indexed   L*B + 4, to 8, + 10*ceil(L/64) + 10*ceil(L/4096) + 5
-//   QuickFit  Indexed, to 2, + 2*16 + 2      (16 list heads, the live count)
-//   ChainedQuickFit  QuickFit + 2            (the count of blocks on quick lists)
+//   QuickFit  Indexed, to 2, + 2*64 + 2      (64 list heads, the live count)
+//   ChainedQuickFit  Indexed, to 2, + 2*16 + 2 + 4   (16 list heads, the live
+//             count, and the two numbers its coalescing rule compares)
 //   Hardened  Indexed, to 8, + 16*ceil(L/64) + 2*16 + 2   (QuickFit's, and the used
 //             and end bitmaps)
 //   HardenedFirstFit  FirstFit               (its checks and header mask take no bytes)
-//   e.g. Stalloc<8192, 8>: 65,536 + 1,352 bytes; Stalloc<65535, 16>:
-//   1,048,560 + 10,448 bytes (1.0%).
+//   e.g. Stalloc<8192, 8>: 65,536 + 1,448 bytes; Stalloc<65535, 16>:
+//   1,048,560 + 10,544 bytes (1.0%).
 //
 // Invariants (check_invariants() verifies each one; tests call it after every
 // operation):
@@ -177,7 +178,12 @@ struct MisuseReport {
 // ones), because a coalescing visits every free chunk and quick entry, up
 // to all the free blocks: so it costs at most 4/3 visits per block freed
 // since the last one, however full the arena runs (see ChainedQuickFit for
-// what that fixed).
+// what that fixed). And after a barren coalescing (one that joined fewer
+// than a quarter of the pieces it visited, quick entries and free chunks,
+// to a neighbour), the next also waits until the free blocks are at least
+// twice what they were then, or until L blocks were freed since (the
+// count's cap): free blocks scattered among live ones do not join, and the
+// chance that they do grows with the share of the arena that is free.
 // sorts_small_chunks: free chunks of at most K blocks are kept on the quick
 // lists rather than in the free list, wherever the arena makes one on its
 // own (quick_lists.hpp, "Sorted small chunks"): after coalescing, and when a
@@ -275,6 +281,24 @@ struct QuickFit {
 // rounds, glibc 19.5-28.4 in the same runs): half 22.0, 28.2, 26.9; three
 // quarters 21.1, 24.4, 22.7. The shipped traces' instruction counts
 // (callgrind) moved by less than 0.1%: their arenas never run that full.
+//
+// The wait after a barren coalescing (flush_threshold above): counted on
+// python3-large (one run of the harness's worker, its timed and check passes),
+// its 21,391 coalescings walked 44.7 M quick entries and joined about one
+// in nine; the rest went back onto their lists as they were, and the
+// coalescing still took a quarter of the replay's time (perf). Waiting
+// after a barren one: 969 coalescings walking 6.4 M entries; the requests
+// the waiting arenas refuse go on to the next arena or to malloc (4.1 M ->
+// 5.8 M skipped to malloc over the same replays). The replay loop
+// (callgrind): python3-large 123.4 -> 104.6 instructions per operation;
+// gcc-large 104.3 -> 104.3; python3-dicts 98.6 -> 99.3, gcc-cc1plus 98.2
+// -> 98.1, the other shipped traces unchanged. In time (the two builds in
+// turn, taskset, `--workload trace:<python3-large>,trace:<gcc-large>
+// --allocator stalloc-chain,system -r 3 --interleave`, three rounds),
+// python3-large, ns per operation, glibc's in the same run in brackets:
+// 20.4 (21.0), 21.5 (21.8), 22.4 (23.4) -> 16.6 (20.4), 17.4 (19.9), 24.2
+// (21.9; its repetitions spread from 16.3 to 25.0); gcc-large 12.0-13.7
+// -> 12.1-12.9.
 //
 // It also sorts short free chunks onto its quick lists (sorts_small_chunks;
 // quick_lists.hpp, "Sorted small chunks"), because such an arena runs nearly
@@ -958,6 +982,8 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       if constexpr (kCountFreed) {
         if (quick_.flush_count_.blocks > kFreedCountCap)
           return {false, "the count of blocks freed since the last flush passed its cap", 0};
+        if (quick_.last_coalescing_.barren_free > L)
+          return {false, "the free blocks of the last barren coalescing exceed the arena", 0};
       }
       if constexpr (kUsedMap) {
         // I9 (Hardened): the used bits are exactly the blocks that are free
@@ -1361,10 +1387,11 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // the last flush.
   static constexpr bool kCountHeld = quick_lists > 0 && !kSortSmall && Policy::flush_threshold > 1;
   static constexpr bool kCountFreed = kSortSmall;
-  using QuickState = std::conditional_t<(quick_lists > 0),
-                                        detail::QuickLists<(quick_lists > 0 ? quick_lists : 1), L,
-                                                           kUsedMap, kCountHeld || kCountFreed>,
-                                        detail::NoQuickLists>;
+  using QuickState =
+      std::conditional_t<(quick_lists > 0),
+                         detail::QuickLists<(quick_lists > 0 ? quick_lists : 1), L, kUsedMap,
+                                            kCountHeld || kCountFreed, kSortSmall>,
+                         detail::NoQuickLists>;
 
   // The most recently freed allocation of `count` blocks (its list is not
   // empty).
@@ -1402,7 +1429,8 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   }
 
   // Blocks a caller gave back (any free, a shrink's tail): counted, up to
-  // L (enough: the rule's bar is at most L / 2 or flush_threshold), for the
+  // L or flush_threshold (enough: the rule compares the count with its bar,
+  // below both, and, after a barren coalescing, with this cap), for the
   // flush rule of a sorting policy.
   static constexpr std::size_t kFreedCountCap =
       L > Policy::flush_threshold ? L : Policy::flush_threshold;
@@ -1425,7 +1453,12 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
       const std::size_t most_free = free_blocks - free_blocks / 4;
       const std::size_t bar =
           most_free > Policy::flush_threshold ? most_free : Policy::flush_threshold;
-      return quick_.flush_count_.blocks >= bar;
+      const std::size_t freed = quick_.flush_count_.blocks;
+      if (freed < bar) return false;
+      // After a barren coalescing, not again until the free blocks have
+      // doubled or a whole arena's worth was freed (the policy comment).
+      const std::size_t barren_free = quick_.last_coalescing_.barren_free;
+      return barren_free == 0 || free_blocks >= 2 * barren_free || freed >= kFreedCountCap;
     } else if constexpr (kCountHeld) {
       return quick_.flush_count_.blocks >= Policy::flush_threshold;
     } else {
@@ -1523,10 +1556,16 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     }
     Link last = kHeadLink;  // the last run kept, whose `next` the next one sets
     head_ = detail::Header{0, kFullMarker};
+    std::size_t joined = 0;  // pieces (entries and chunks) merged into the one before
+    std::size_t runs = 0;    // what the pieces became
     index_.coalesce(
         [this](std::size_t at) { return decode(load(at).size_code); },
-        [this](std::size_t at) { detail::poison(base() + at * B, sizeof(detail::Header)); },
-        [this, &last](std::size_t at, std::size_t len) {
+        [this, &joined](std::size_t at) {
+          ++joined;
+          detail::poison(base() + at * B, sizeof(detail::Header));
+        },
+        [this, &last, &runs](std::size_t at, std::size_t len) {
+          ++runs;
           detail::assume(at < L && len <= L - at);
           if constexpr (kSortSmall) {
             if (len <= quick_lists) {
@@ -1544,6 +1583,15 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
           last = at;
           return true;
         });
+    if constexpr (kSortSmall) {
+      // Barren: fewer than a quarter of the pieces found a neighbour.
+      const bool barren = 4 * joined < joined + runs;
+      quick_.last_coalescing_.barren_free =
+          barren ? static_cast<std::uint16_t>(L - quick_.live_) : std::uint16_t{0};
+    } else {
+      (void)joined;
+      (void)runs;
+    }
   }
 
   // Sorting policies: a request of `count` blocks at alignment 1 that its own

@@ -24,7 +24,8 @@ constexpr std::size_t round_up(std::size_t n, std::size_t to) {
 // lists start in its tail padding, at 2-byte alignment), the 64 quick-list
 // heads and the live count (2 * 64 + 2 bytes), the whole rounded to
 // max(B, 8).
-// ChainedQuickFit adds the 2-byte count of blocks on quick lists.
+// ChainedQuickFit has 16 lists, and adds 4 bytes: the count of blocks freed
+// since its last coalescing and the free blocks of its last barren one.
 template <std::size_t L, std::size_t B, std::size_t held_count = 0, std::size_t lists = 64>
 constexpr std::size_t quick_fit_size() {
   const std::size_t index = round_up(10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 5, 2);
@@ -111,18 +112,26 @@ TEST(QuickFit, FullFreeListFlushesQuickListsAndRetries) {
 
 // ChainedQuickFit: the same, except that a failed request coalesces the
 // quick lists only once flush_threshold (64) blocks, and three quarters of
-// the free blocks, were freed since the last coalescing, and that it sorts short
-// free chunks onto the quick lists (quick_lists.hpp, "Sorted small chunks").
+// the free blocks, were freed since the last coalescing (and, after a
+// barren one, the free blocks doubled or L blocks were freed), and that it
+// sorts short free chunks onto the quick lists (quick_lists.hpp, "Sorted
+// small chunks").
 static_assert(stalloc::ChainedQuickFit::flush_threshold == 64);
 static_assert(stalloc::ChainedQuickFit::sorts_small_chunks);
 static_assert(!stalloc::QuickFit::sorts_small_chunks);
-// ChainedQuickFit adds the 2-byte count its coalescing rule compares.
+// ChainedQuickFit adds the 4 bytes its coalescing rule compares.
 static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::ChainedQuickFit>) ==
-              quick_fit_size<65535, 16, 2, 16>());
+              quick_fit_size<65535, 16, 4, 16>());
 static_assert(sizeof(stalloc::Stalloc<65535, 256, stalloc::ChainedQuickFit>) ==
-              quick_fit_size<65535, 256, 2, 16>());
+              quick_fit_size<65535, 256, 4, 16>());
 static_assert(sizeof(stalloc::Stalloc<8, 4, stalloc::ChainedQuickFit>) ==
-              quick_fit_size<8, 4, 2, 16>());
+              quick_fit_size<8, 4, 4, 16>());
+static_assert(sizeof(stalloc::Stalloc<1000, 4, stalloc::ChainedQuickFit>) ==
+              quick_fit_size<1000, 4, 4, 16>());
+// One where the 4 bytes show through the rounding (2 would give 336).
+static_assert(sizeof(stalloc::Stalloc<65, 4, stalloc::ChainedQuickFit>) ==
+              quick_fit_size<65, 4, 4, 16>());
+static_assert(sizeof(stalloc::Stalloc<65, 4, stalloc::ChainedQuickFit>) == 344);
 static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::ChainedQuickFit>) - 65535 * 16 == 10464);
 
 TEST(ChainedQuickFit, RefusesUntilEnoughBlocksWereFreedThenCoalesces) {
@@ -179,6 +188,82 @@ TEST(ChainedQuickFit, CoalescesOnlyOnceThreeQuartersOfTheFreeBlocksWereFreedSinc
   ASSERT_NE(big, nullptr);
   EXPECT_EQ(a.block_index(big), 200u);
   EXPECT_EQ(a.stats().quick_blocks, 0u);
+  EXPECT_TRUE(a.check_invariants());
+}
+
+// The third part of ChainedQuickFit's rule: after a barren coalescing (one
+// that joined fewer than a quarter of the pieces it visited to a neighbour)
+// the next waits until the free blocks have doubled, or until a whole
+// arena's worth of blocks (L) was freed since, so that a full arena whose
+// free blocks lie scattered among live ones is not walked again and again
+// for the few merges it yields.
+namespace {
+// 1024 live single blocks, every fourth one (0, 4, ..., 1020) freed, and a
+// request of two blocks that coalesces them: 256 pieces, no merge, barren
+// with 256 free blocks. Returns the singles (ones[i] at block i).
+template <class Arena>
+std::vector<void*> after_a_barren_coalescing(Arena& a) {
+  std::vector<void*> ones;
+  for (int i = 0; i < 1024; ++i) ones.push_back(a.allocate_blocks(1, 1));
+  for (int i = 0; i < 1024; i += 4) a.deallocate_blocks(ones[i], 1);
+  EXPECT_EQ(a.allocate_blocks(2, 1), nullptr);  // coalesced: nothing to join
+  EXPECT_EQ(a.stats().quick_blocks, 256u);      // all back on list 1
+  EXPECT_TRUE(a.check_invariants());
+  return ones;
+}
+// Takes n single blocks off list 1 and frees them again: n blocks freed,
+// nothing else changed.
+template <class Arena>
+void reuse(Arena& a, int n) {
+  std::vector<void*> taken;
+  for (int i = 0; i < n; ++i) taken.push_back(a.allocate_blocks(1, 1));
+  for (void* p : taken) {
+    ASSERT_NE(p, nullptr);
+    a.deallocate_blocks(p, 1);
+  }
+}
+}  // namespace
+
+TEST(ChainedQuickFit, AfterABarrenCoalescingWaitsUntilTheFreeBlocksDoubled) {
+  stalloc::Stalloc<1024, 8, stalloc::ChainedQuickFit> a;
+  std::vector<void*> ones = after_a_barren_coalescing(a);
+  reuse(a, 200);
+  // Blocks 1, 5, ..., 1017 freed: each joins the block before it. 511 free
+  // blocks and 455 freed since, above the bar (511 - 127 = 384), so the
+  // earlier rule would coalesce; but 511 is below twice 256: refused.
+  for (int i = 1; i < 1021; i += 4) a.deallocate_blocks(ones[i], 1);
+  EXPECT_EQ(a.allocate_blocks(2, 1), nullptr);
+  EXPECT_EQ(a.stats().quick_blocks, 511u);
+  EXPECT_TRUE(a.check_invariants());
+  // Block 1021 makes 512: coalesced into 256 pairs (not barren), which go
+  // on list 2, the highest on top.
+  a.deallocate_blocks(ones[1021], 1);
+  void* two = a.allocate_blocks(2, 1);
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(a.block_index(two), 1020u);
+  EXPECT_EQ(a.stats().quick_blocks, 510u);
+  EXPECT_TRUE(a.check_invariants());
+}
+
+TEST(ChainedQuickFit, AfterABarrenCoalescingAnArenasWorthOfFreesEndsTheWait) {
+  stalloc::Stalloc<1024, 8, stalloc::ChainedQuickFit> a;
+  std::vector<void*> ones = after_a_barren_coalescing(a);
+  reuse(a, 256);
+  reuse(a, 256);
+  reuse(a, 256);
+  reuse(a, 254);
+  // Block 1 joins block 0: 257 free, 1023 freed since the barren coalescing,
+  // one short of the arena's 1024 blocks: refused.
+  a.deallocate_blocks(ones[1], 1);
+  EXPECT_EQ(a.allocate_blocks(2, 1), nullptr);
+  EXPECT_TRUE(a.check_invariants());
+  // Block 1 (the top of list 1) taken and freed again: 1024 freed. Coalesced:
+  // [0, 2) goes on list 2.
+  reuse(a, 1);
+  void* two = a.allocate_blocks(2, 1);
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(a.block_index(two), 0u);
+  EXPECT_EQ(a.stats().quick_blocks, 255u);
   EXPECT_TRUE(a.check_invariants());
 }
 

@@ -149,7 +149,12 @@ namespace stalloc_test {
 //   F - floor(F / 4) of the F free blocks (blocks - live), were freed (by any free above)
 //   since the last one, and ends by moving every free run
 //   of j <= K blocks onto stack j, in address order; the retry then begins
-//   with stack k again.
+//   with stack k again;
+//   a flush is barren when the free runs after it are more than three
+//   quarters of the pieces before it (stack entries and free runs); after a
+//   barren one, the next flush also waits until the free blocks are at least
+//   twice what they were then, or max(blocks, flush_threshold) blocks were
+//   freed since.
 class ArenaModel {
  public:
   static constexpr std::size_t npos = ReferenceModel::npos;
@@ -172,6 +177,9 @@ class ArenaModel {
     if (sorts_) {
       if (std::size_t at = allocate_sorting(count, align); at != npos) return at;
       if (freed_ < std::max(flush_threshold_, free_blocks() - free_blocks() / 4)) return npos;
+      if (barren_free_ != 0 && free_blocks() < 2 * barren_free_ &&
+          freed_ < std::max(store_.blocks(), flush_threshold_))
+        return npos;
       flush();
       if (std::size_t at = pop(count, align); at != npos) return at;
       return allocate_sorting(count, align);
@@ -228,6 +236,7 @@ class ArenaModel {
     for (auto& q : quick_) q.clear();
     live_ = 0;
     freed_ = 0;
+    barren_free_ = 0;
   }
 
  private:
@@ -237,12 +246,19 @@ class ArenaModel {
     return n;
   }
   void flush() {
+    std::size_t pieces = 0;  // entries and free runs before
+    store_.for_each_free_run([&](std::size_t, std::size_t) { ++pieces; });
     for (std::size_t k = 1; k <= quick_.size(); ++k) {
+      pieces += quick_[k - 1].size();
       for (std::size_t s : quick_[k - 1]) store_.mark_free(s, k);
       quick_[k - 1].clear();
     }
     freed_ = 0;
     if (!sorts_) return;
+    std::size_t runs = 0;
+    store_.for_each_free_run([&](std::size_t, std::size_t) { ++runs; });
+    const std::size_t merged = pieces - runs;
+    barren_free_ = 4 * merged < pieces ? free_blocks() : 0;
     std::vector<std::pair<std::size_t, std::size_t>> small;
     store_.for_each_free_run([&](std::size_t s, std::size_t len) {
       if (len <= quick_.size()) small.emplace_back(s, len);
@@ -310,7 +326,8 @@ class ArenaModel {
   std::size_t flush_threshold_;
   bool sorts_;
   std::size_t live_ = 0;
-  std::size_t freed_ = 0;  // blocks freed since the last flush
+  std::size_t freed_ = 0;        // blocks freed since the last flush
+  std::size_t barren_free_ = 0;  // free blocks at the last flush if it was barren, else 0
 };
 
 }  // namespace stalloc_test
