@@ -54,12 +54,17 @@ using LockedChain =
                         stalloc::System>;
 
 // Allocates and frees through `arena` as a program would: small requests
-// (the cache's), one larger than the cache takes, a grow and a shrink.
+// (the cache's), one larger than the cache takes, a grow and a shrink, and
+// one larger than the arena's quick lists (a free that takes the full call).
 template <class Arena>
 void exercise(Arena& arena) {
   std::vector<void*> small;
   for (std::size_t i = 0; i < 20; ++i) small.push_back(arena.allocate(8 * (1 + i % 3), 8));
   for (void* p : small) ASSERT_NE(p, nullptr);
+  static_assert(stalloc::Stalloc<256, 8>::quick_lists * 8 < 100 * 8);
+  void* past_the_lists = arena.allocate(100 * 8, 8);
+  ASSERT_NE(past_the_lists, nullptr);
+  arena.deallocate(past_the_lists, 100 * 8, 8);
   void* big = arena.allocate(20 * 8, 8);
   ASSERT_NE(big, nullptr);
   big = arena.grow(big, 20 * 8, 24 * 8, 8);
@@ -96,6 +101,8 @@ TEST(OnlyThread, LocksAndCachesOnlyOnceASecondThreadExists) {
   void* p = cached.allocate(8, 8);
   cached.deallocate(p, 8, 8);
   EXPECT_EQ(cached.live_blocks(), 0u);  // not held by a cache
+  EXPECT_TRUE(cached.is_empty());
+  EXPECT_TRUE(cached.check_invariants());
   EXPECT_TRUE(locked.is_empty());
   EXPECT_TRUE(locked.check_invariants());
   EXPECT_EQ(CountingLock<0>::taken.load(), 0u);
