@@ -82,6 +82,27 @@ TEST(ByteApi, GrowMovesWhenBlockedAndFailsCleanly) {
   (void)blocker;
 }
 
+// A grow that must move (a live block follows) keeps every byte, at every
+// length from 1 to 130 bytes (the copy is of the old size, in bytes).
+TEST(ByteApi, AMovingGrowKeepsEveryByte) {
+  Stalloc<2048, 4> heap;  // first fit: each round starts from an empty arena
+  for (std::size_t n = 1; n <= 130; ++n) {
+    auto* p = static_cast<unsigned char*>(heap.allocate(n, 1));
+    ASSERT_NE(p, nullptr);
+    void* blocker = heap.allocate(1, 1);
+    ASSERT_NE(blocker, nullptr);
+    for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<unsigned char>(n + i);
+    auto* q = static_cast<unsigned char*>(heap.grow(p, n, n + 4, 1));
+    ASSERT_NE(q, nullptr);
+    ASSERT_NE(q, p) << "the blocker forces a move";
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(q[i], static_cast<unsigned char>(n + i)) << n;
+    heap.deallocate(q, n + 4, 1);
+    heap.deallocate(blocker, 1, 1);
+    ASSERT_TRUE(heap.check_invariants());
+  }
+  EXPECT_TRUE(heap.is_empty());
+}
+
 TEST(ByteApi, ShrinkMovesOnlyForAStricterAlignment) {
   alignas(64) Stalloc<32, 4> heap;
   void* first = heap.allocate(4, 4);
