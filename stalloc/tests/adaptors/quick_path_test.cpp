@@ -243,6 +243,54 @@ TEST(QuickPath, AMissChangesNothing) {
   EXPECT_TRUE(c->is_empty());
 }
 
+// operator new(n >= 16) asks for 16 bytes (global.hpp). In arenas of 4- and
+// 8-byte blocks the quick path takes such a request when the top entry of
+// its list starts on a 16-byte boundary, and misses (changing nothing) when
+// it does not; the full call then pads.
+template <std::size_t B>
+void sixteen_aligned_in_small_blocks() {
+  struct Holder {
+    alignas(64) stalloc::Stalloc<64, B> arena;
+  };
+  auto h = std::make_unique<Holder>();
+  auto& a = h->arena;
+  void* p = a.allocate(24, 16);
+  ASSERT_EQ(reinterpret_cast<std::uintptr_t>(p) % 16, 0u);
+  a.deallocate(p, 24, 16);
+  EXPECT_EQ(a.try_allocate_quick(24, 16), p);  // an aligned top: a hit
+  a.deallocate(p, 24, 16);
+  EXPECT_EQ(a.allocate(24, 16), p);  // the inline path of allocate() too
+  a.deallocate(p, 24, 16);
+  EXPECT_TRUE(valid(a));
+
+  // A fresh arena, where a top entry starts B bytes past a 16-byte boundary.
+  auto h2 = std::make_unique<Holder>();
+  auto& b = h2->arena;
+  void* one = b.allocate(B, B);
+  void* odd = b.allocate(24, B);
+  ASSERT_EQ(reinterpret_cast<std::uintptr_t>(odd) % 16, B % 16);
+  b.deallocate(odd, 24, B);
+  const State before(b);
+  EXPECT_EQ(b.try_allocate_quick(24, 16), nullptr);
+  EXPECT_TRUE(State(b) == before);
+  void* padded = b.allocate(24, 16);  // the full call: aligned, not the top
+  ASSERT_NE(padded, nullptr);
+  EXPECT_NE(padded, odd);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(padded) % 16, 0u);
+  EXPECT_EQ(b.try_allocate_quick(24, B), odd);  // block alignment still takes it
+  EXPECT_TRUE(valid(b));
+  b.deallocate(odd, 24, B);
+  b.deallocate(padded, 24, 16);
+  b.deallocate(one, B, B);
+  EXPECT_TRUE(b.is_empty());
+  EXPECT_TRUE(valid(b));
+}
+
+TEST(QuickPath, SixteenByteAlignmentInSmallBlocksHitsWhenTheTopIsAligned) {
+  sixteen_aligned_in_small_blocks<4>();
+  sixteen_aligned_in_small_blocks<8>();
+}
+
 TEST(QuickPath, SizeLimitedMissesOutsideItsBounds) {
   auto a = std::make_unique<stalloc::SizeLimited<64, stalloc::Stalloc<64, 8>, 16>>();
   void* p8 = a->arena().allocate(8, 8);
