@@ -2,6 +2,9 @@
 // size of any live allocation from its address alone.
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -77,22 +80,55 @@ TEST(SizedStalloc, WrongSizedDeleteIsCaughtByCheckInvariants) {
   EXPECT_FALSE(arena.check_invariants().ok);
 }
 
-TEST(SizedStalloc, RandomTrafficAgreesWithTheCallersSizes) {
-  auto arena = std::make_unique<stalloc::SizedStalloc<4096, 8>>();
-  std::mt19937 rng(7);
+// Under an unchecked policy a free leaves its end marks (sized_stalloc.hpp):
+// an allocation over stale marks must clear them, within one bitmap word and
+// across words, or its unsized delete would free too few blocks.
+TEST(SizedStalloc, AllocationsOverwriteTheStaleMarksOfFreedBlocks) {
+  auto arena = std::make_unique<stalloc::SizedStalloc<256, 8, stalloc::FirstFit>>();
+  std::vector<void*> ones;
+  for (int i = 0; i < 200; ++i) ones.push_back(arena->allocate(8, 8));  // marks 0..199
+  for (void* p : ones) arena->deallocate(p, 8, 8);                      // FirstFit: one chunk again
+  ASSERT_TRUE(arena->is_empty());
+  EXPECT_TRUE(arena->check_invariants().ok);
+  void* a = arena->allocate(24, 8);       // blocks 0..2, in one word
+  void* b = arena->allocate(150 * 8, 8);  // blocks 3..152: three words
+  void* c = arena->allocate(8 * 8, 8);    // blocks 153..160: across a word boundary
+  ASSERT_EQ(a, ones[0]);
+  ASSERT_EQ(b, ones[3]);
+  ASSERT_EQ(c, ones[153]);
+  EXPECT_EQ(arena->allocation_size(a), 24u);
+  EXPECT_EQ(arena->allocation_size(b), 150u * 8);
+  EXPECT_EQ(arena->allocation_size(c), 64u);
+  EXPECT_TRUE(arena->check_invariants().ok);
+  arena->deallocate_unsized(b, 8);
+  arena->deallocate_unsized(a, 8);
+  arena->deallocate_unsized(c, 8);
+  EXPECT_TRUE(arena->is_empty());
+  EXPECT_TRUE(arena->check_invariants().ok);
+}
+
+// Random allocations (some of them past a bitmap word), sized and unsized
+// frees, grows and shrinks: every live allocation's size, found from its
+// address, is the caller's, rounded up to blocks; invariants hold.
+template <class Arena>
+void random_traffic(std::uint32_t seed) {
+  auto arena = std::make_unique<Arena>();
+  std::mt19937 rng(seed);
   struct Live {
     void* p;
     std::size_t size;
   };
   std::vector<Live> live;
-  for (int step = 0; step < 50'000; ++step) {
-    if (live.empty() || rng() % 3 != 0) {
-      const std::size_t size = 1 + rng() % 300;
+  const auto rounded = [](std::size_t n) { return (n + 7) / 8 * 8; };
+  for (int step = 0; step < 30'000; ++step) {
+    const auto roll = rng() % 10;
+    if (live.empty() || roll < 5) {
+      const std::size_t size = rng() % 8 == 0 ? 1 + rng() % 1500 : 1 + rng() % 300;
       const std::size_t align = std::size_t{1} << (rng() % 7);
       if (void* p = arena->allocate(size, align)) live.push_back({p, size});
-    } else {
+    } else if (roll < 8) {
       const std::size_t i = rng() % live.size();
-      ASSERT_EQ(arena->allocation_size(live[i].p), (live[i].size + 7) / 8 * 8);
+      ASSERT_EQ(arena->allocation_size(live[i].p), rounded(live[i].size)) << "step " << step;
       if (rng() % 2) {
         arena->deallocate_unsized(live[i].p, 8);
       } else {
@@ -100,13 +136,27 @@ TEST(SizedStalloc, RandomTrafficAgreesWithTheCallersSizes) {
       }
       live[i] = live.back();
       live.pop_back();
+    } else {
+      Live& l = live[rng() % live.size()];
+      const std::size_t to = 1 + rng() % 600;
+      if (void* q = arena->reallocate(l.p, l.size, to, 8)) l = {q, to};
     }
-    if (step % 1000 == 0) {
-      ASSERT_TRUE(arena->check_invariants().ok);
+    if (step % 100 == 0) {
+      ASSERT_TRUE(arena->check_invariants().ok) << "step " << step;
+      for (const Live& l : live)
+        ASSERT_EQ(arena->allocation_size(l.p), rounded(l.size)) << "step " << step;
     }
   }
   for (const Live& l : live) arena->deallocate_unsized(l.p, 8);
   EXPECT_TRUE(arena->is_empty());
+  EXPECT_TRUE(arena->check_invariants().ok);
+}
+
+TEST(SizedStalloc, RandomTrafficAgreesWithTheCallersSizes) {
+  random_traffic<stalloc::SizedStalloc<4096, 8>>(7);
+  random_traffic<stalloc::SizedStalloc<4096, 8, stalloc::ChainedQuickFit>>(8);
+  random_traffic<stalloc::SizedStalloc<4096, 8, stalloc::FirstFit>>(9);
+  random_traffic<stalloc::SizedStalloc<4096, 8, stalloc::Hardened>>(10);  // exact marks
 }
 
 TEST(SizedStalloc, NaturalAlignmentOfPlainNew) {
