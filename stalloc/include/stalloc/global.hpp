@@ -188,6 +188,19 @@ inline void global_delete_sized(Arena& arena, void* p, std::size_t n, std::size_
   arena.deallocate(p, n == 0 ? 1 : n, align);
 }
 
+// Plain sized delete: global_delete_sized at natural_alignment(n), with
+// n >= 16 given the constant, as global_new_natural does. The deletes of the
+// arenas here ignore the alignment, but GCC computed natural_alignment (a
+// bsr, a shift and a compare) on every delete before the quick push.
+template <class Arena>
+inline void global_delete_sized_natural(Arena& arena, void* p, std::size_t n) noexcept {
+  if (n >= kDefaultNewAlign) [[likely]] {
+    global_delete_sized(arena, p, n, kDefaultNewAlign);
+  } else {
+    global_delete_sized(arena, p, n, natural_alignment(n));
+  }
+}
+
 template <class Arena>
 inline void global_delete_unsized(Arena& arena, void* p, std::size_t align) noexcept {
   if (p == nullptr) return;
@@ -208,70 +221,70 @@ inline void global_delete_unsized(Arena& arena, void* p, std::size_t align) noex
 // new / operator delete over it (what they do: the top of this file). Use
 // in exactly one translation unit of the program, at namespace scope
 // outside any namespace. No run-time cost before the first new.
-#define STALLOC_GLOBAL_ALLOCATOR(name, ...)                                                      \
-  constinit ::stalloc::detail::Immortal<::stalloc::global_arena_t<__VA_ARGS__>>                  \
-      stalloc_global_storage_##name;                                                             \
-  constinit ::stalloc::global_arena_t<__VA_ARGS__>& name = stalloc_global_storage_##name.value;  \
-  void* operator new(std::size_t n) {                                                            \
-    return ::stalloc::detail::global_new_natural(name, n);                                       \
-  }                                                                                              \
-  void* operator new[](std::size_t n) {                                                          \
-    return ::stalloc::detail::global_new_natural(name, n);                                       \
-  }                                                                                              \
-  void* operator new(std::size_t n, const std::nothrow_t&) noexcept {                            \
-    return ::stalloc::detail::global_new_nothrow(name, n,                                        \
-                                                 ::stalloc::detail::natural_alignment(n));       \
-  }                                                                                              \
-  void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {                          \
-    return ::stalloc::detail::global_new_nothrow(name, n,                                        \
-                                                 ::stalloc::detail::natural_alignment(n));       \
-  }                                                                                              \
-  void* operator new(std::size_t n, std::align_val_t a) {                                        \
-    return ::stalloc::detail::global_new(name, n, static_cast<std::size_t>(a));                  \
-  }                                                                                              \
-  void* operator new[](std::size_t n, std::align_val_t a) {                                      \
-    return ::stalloc::detail::global_new(name, n, static_cast<std::size_t>(a));                  \
-  }                                                                                              \
-  void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {        \
-    return ::stalloc::detail::global_new_nothrow(name, n, static_cast<std::size_t>(a));          \
-  }                                                                                              \
-  void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {      \
-    return ::stalloc::detail::global_new_nothrow(name, n, static_cast<std::size_t>(a));          \
-  }                                                                                              \
-  void operator delete(void* p) noexcept {                                                       \
-    ::stalloc::detail::global_delete_unsized(name, p, ::stalloc::detail::kDefaultNewAlign);      \
-  }                                                                                              \
-  void operator delete[](void* p) noexcept {                                                     \
-    ::stalloc::detail::global_delete_unsized(name, p, ::stalloc::detail::kDefaultNewAlign);      \
-  }                                                                                              \
-  void operator delete(void* p, const std::nothrow_t&) noexcept {                                \
-    ::stalloc::detail::global_delete_unsized(name, p, ::stalloc::detail::kDefaultNewAlign);      \
-  }                                                                                              \
-  void operator delete[](void* p, const std::nothrow_t&) noexcept {                              \
-    ::stalloc::detail::global_delete_unsized(name, p, ::stalloc::detail::kDefaultNewAlign);      \
-  }                                                                                              \
-  void operator delete(void* p, std::size_t n) noexcept {                                        \
-    ::stalloc::detail::global_delete_sized(name, p, n, ::stalloc::detail::natural_alignment(n)); \
-  }                                                                                              \
-  void operator delete[](void* p, std::size_t n) noexcept {                                      \
-    ::stalloc::detail::global_delete_sized(name, p, n, ::stalloc::detail::natural_alignment(n)); \
-  }                                                                                              \
-  void operator delete(void* p, std::align_val_t a) noexcept {                                   \
-    ::stalloc::detail::global_delete_unsized(name, p, static_cast<std::size_t>(a));              \
-  }                                                                                              \
-  void operator delete[](void* p, std::align_val_t a) noexcept {                                 \
-    ::stalloc::detail::global_delete_unsized(name, p, static_cast<std::size_t>(a));              \
-  }                                                                                              \
-  void operator delete(void* p, std::align_val_t a, const std::nothrow_t&) noexcept {            \
-    ::stalloc::detail::global_delete_unsized(name, p, static_cast<std::size_t>(a));              \
-  }                                                                                              \
-  void operator delete[](void* p, std::align_val_t a, const std::nothrow_t&) noexcept {          \
-    ::stalloc::detail::global_delete_unsized(name, p, static_cast<std::size_t>(a));              \
-  }                                                                                              \
-  void operator delete(void* p, std::size_t n, std::align_val_t a) noexcept {                    \
-    ::stalloc::detail::global_delete_sized(name, p, n, static_cast<std::size_t>(a));             \
-  }                                                                                              \
-  void operator delete[](void* p, std::size_t n, std::align_val_t a) noexcept {                  \
-    ::stalloc::detail::global_delete_sized(name, p, n, static_cast<std::size_t>(a));             \
-  }                                                                                              \
+#define STALLOC_GLOBAL_ALLOCATOR(name, ...)                                                     \
+  constinit ::stalloc::detail::Immortal<::stalloc::global_arena_t<__VA_ARGS__>>                 \
+      stalloc_global_storage_##name;                                                            \
+  constinit ::stalloc::global_arena_t<__VA_ARGS__>& name = stalloc_global_storage_##name.value; \
+  void* operator new(std::size_t n) {                                                           \
+    return ::stalloc::detail::global_new_natural(name, n);                                      \
+  }                                                                                             \
+  void* operator new[](std::size_t n) {                                                         \
+    return ::stalloc::detail::global_new_natural(name, n);                                      \
+  }                                                                                             \
+  void* operator new(std::size_t n, const std::nothrow_t&) noexcept {                           \
+    return ::stalloc::detail::global_new_nothrow(name, n,                                       \
+                                                 ::stalloc::detail::natural_alignment(n));      \
+  }                                                                                             \
+  void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {                         \
+    return ::stalloc::detail::global_new_nothrow(name, n,                                       \
+                                                 ::stalloc::detail::natural_alignment(n));      \
+  }                                                                                             \
+  void* operator new(std::size_t n, std::align_val_t a) {                                       \
+    return ::stalloc::detail::global_new(name, n, static_cast<std::size_t>(a));                 \
+  }                                                                                             \
+  void* operator new[](std::size_t n, std::align_val_t a) {                                     \
+    return ::stalloc::detail::global_new(name, n, static_cast<std::size_t>(a));                 \
+  }                                                                                             \
+  void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {       \
+    return ::stalloc::detail::global_new_nothrow(name, n, static_cast<std::size_t>(a));         \
+  }                                                                                             \
+  void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {     \
+    return ::stalloc::detail::global_new_nothrow(name, n, static_cast<std::size_t>(a));         \
+  }                                                                                             \
+  void operator delete(void* p) noexcept {                                                      \
+    ::stalloc::detail::global_delete_unsized(name, p, ::stalloc::detail::kDefaultNewAlign);     \
+  }                                                                                             \
+  void operator delete[](void* p) noexcept {                                                    \
+    ::stalloc::detail::global_delete_unsized(name, p, ::stalloc::detail::kDefaultNewAlign);     \
+  }                                                                                             \
+  void operator delete(void* p, const std::nothrow_t&) noexcept {                               \
+    ::stalloc::detail::global_delete_unsized(name, p, ::stalloc::detail::kDefaultNewAlign);     \
+  }                                                                                             \
+  void operator delete[](void* p, const std::nothrow_t&) noexcept {                             \
+    ::stalloc::detail::global_delete_unsized(name, p, ::stalloc::detail::kDefaultNewAlign);     \
+  }                                                                                             \
+  void operator delete(void* p, std::size_t n) noexcept {                                       \
+    ::stalloc::detail::global_delete_sized_natural(name, p, n);                                 \
+  }                                                                                             \
+  void operator delete[](void* p, std::size_t n) noexcept {                                     \
+    ::stalloc::detail::global_delete_sized_natural(name, p, n);                                 \
+  }                                                                                             \
+  void operator delete(void* p, std::align_val_t a) noexcept {                                  \
+    ::stalloc::detail::global_delete_unsized(name, p, static_cast<std::size_t>(a));             \
+  }                                                                                             \
+  void operator delete[](void* p, std::align_val_t a) noexcept {                                \
+    ::stalloc::detail::global_delete_unsized(name, p, static_cast<std::size_t>(a));             \
+  }                                                                                             \
+  void operator delete(void* p, std::align_val_t a, const std::nothrow_t&) noexcept {           \
+    ::stalloc::detail::global_delete_unsized(name, p, static_cast<std::size_t>(a));             \
+  }                                                                                             \
+  void operator delete[](void* p, std::align_val_t a, const std::nothrow_t&) noexcept {         \
+    ::stalloc::detail::global_delete_unsized(name, p, static_cast<std::size_t>(a));             \
+  }                                                                                             \
+  void operator delete(void* p, std::size_t n, std::align_val_t a) noexcept {                   \
+    ::stalloc::detail::global_delete_sized(name, p, n, static_cast<std::size_t>(a));            \
+  }                                                                                             \
+  void operator delete[](void* p, std::size_t n, std::align_val_t a) noexcept {                 \
+    ::stalloc::detail::global_delete_sized(name, p, n, static_cast<std::size_t>(a));            \
+  }                                                                                             \
   static_assert(true, "")
