@@ -265,12 +265,11 @@ class SizedStalloc {
     if constexpr (Policy::checks) {
       last_block_[last / 64] |= std::uint64_t{1} << (last % 64);  // the rest are clear
     } else {
-      const std::uint64_t end_bit = std::uint64_t{1} << (last % 64);
-      if (first / 64 == last / 64) [[likely]] {
-        // Bits first..last of the word (a shift by 64 wraps: last % 64 == 63).
-        const std::uint64_t span = (end_bit << 1) - (std::uint64_t{1} << (first % 64));
+      if ((first ^ last) < 64) [[likely]] {  // one word
+        // Clear bits first..last-1 of the word (end_bit - first's bit), set last.
+        const std::uint64_t end_bit = std::uint64_t{1} << (last % 64);
         std::uint64_t& word = last_block_[last / 64];
-        word = (word & ~span) | end_bit;
+        word = (word & ~(end_bit - (std::uint64_t{1} << (first % 64)))) | end_bit;
       } else {
         mark_across_words(first, last);
       }
