@@ -1,6 +1,17 @@
 # Compares the machine code of two object files of worker slot 0, ignoring
-# symbol names (the registry's type appears in mangled names) and addresses.
-# -DPLAIN=obj -DEXTRA=obj -DOBJDUMP=tool
+# symbol names (the registry's type appears in mangled names) and addresses:
+# the build's (the object of SLOT among CORE's) and EXTRA.
+# -DCORE=objs -DSLOT=worker_slot_0.cpp -DEXTRA=obj -DOBJDUMP=tool
+set(PLAIN "")
+foreach(object IN LISTS CORE)
+  get_filename_component(name "${object}" NAME)
+  if(name MATCHES "^${SLOT}\\.o(bj)?$")
+    set(PLAIN "${object}")
+  endif()
+endforeach()
+if(PLAIN STREQUAL "")
+  message(FATAL_ERROR "no object of ${SLOT} among stalloc_bench_core's objects: ${CORE}")
+endif()
 foreach(which PLAIN EXTRA)
   execute_process(COMMAND ${OBJDUMP} -d --no-show-raw-insn ${${which}}
     OUTPUT_VARIABLE dump RESULT_VARIABLE rc)
