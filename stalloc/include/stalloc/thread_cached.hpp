@@ -120,77 +120,6 @@
 
 namespace stalloc {
 
-namespace detail {
-
-// Thread numbers, from 1, for picking a shard. A number is claimed on a
-// thread's first allocation and given back when the thread exits, so that
-// the threads alive at one time get different numbers: with a plain counter,
-// a program that starts a new thread for each round (Google Benchmark's
-// repetitions do) put both threads of threaded x2 on one shard every fourth
-// round, and those rounds ran at 3x the time. The lowest free number of 64 is
-// taken; past 64 live threads, numbers count on from 65 (those threads get
-// no shard).
-//
-// A shard belongs to the one live thread with its number, so giving a
-// number back hands the shard over: the exiting thread's release and the
-// next claimant's acquire order the old owner's last use of the shard
-// before the new owner's first.
-inline std::atomic<std::uint64_t> claimed_thread_numbers{0};
-inline std::atomic<unsigned> next_overflow_thread_number{65};
-
-// The number of a thread that may use no shard: one that has given its
-// number back (it is exiting; calls from its later thread_local destructors
-// take the locked path), and every thread of a process where membarrier is
-// refused.
-inline constexpr unsigned kShardlessThread = ~0u;
-
-inline unsigned claim_thread_number() noexcept {
-  std::uint64_t claimed = claimed_thread_numbers.load(std::memory_order_relaxed);
-  while (~claimed != 0) {
-    const unsigned bit = static_cast<unsigned>(std::countr_one(claimed));
-    if (claimed_thread_numbers.compare_exchange_weak(claimed, claimed | (std::uint64_t{1} << bit),
-                                                     std::memory_order_acquire,
-                                                     std::memory_order_relaxed))
-      return bit + 1;
-  }
-  return next_overflow_thread_number.fetch_add(1, std::memory_order_relaxed);
-}
-
-struct ThreadNumberReturn {
-  unsigned* number = nullptr;
-  ~ThreadNumberReturn() {
-    const unsigned n = *number;
-    *number = kShardlessThread;
-    if (n >= 1 && n <= 64)
-      claimed_thread_numbers.fetch_and(~(std::uint64_t{1} << (n - 1)), std::memory_order_release);
-  }
-};
-
-// The calling thread's number, or kShardlessThread.
-// The hot path reads a trivially destructible thread_local (no
-// initialisation guard); only the first call claims a number and registers
-// the object that gives it back at thread exit.
-inline thread_local unsigned current_thread_number = 0;
-
-[[gnu::noinline, gnu::cold]] inline unsigned first_thread_number() noexcept {
-  // Without the asymmetric fence no shard may be used (see enter()): such
-  // a process's threads all get a number past every shard.
-  if (!heavy_fence_available()) return current_thread_number = kShardlessThread;
-  current_thread_number = claim_thread_number();
-  thread_local ThreadNumberReturn give_back_at_exit;
-  give_back_at_exit.number = &current_thread_number;
-  return current_thread_number;
-}
-
-inline unsigned this_thread_number() noexcept {
-  const unsigned number = current_thread_number;
-  if (number != 0) [[likely]]
-    return number;
-  return first_thread_number();
-}
-
-}  // namespace detail
-
 template <class Arena, class Lock = AdaptiveLock, std::size_t Shards = 4>
 class ThreadCached {
   static_assert(Shards >= 1 && Shards <= 64, "stalloc::ThreadCached: 1..64 shards");
@@ -584,6 +513,9 @@ class ThreadCached {
   Lock lock_;
   Shard shards_[cached_blocks > 0 ? Shards : 1];
 };
+
+template <class Arena, class Lock, std::size_t Shards>
+inline constexpr bool thread_safe_arena<ThreadCached<Arena, Lock, Shards>> = true;
 
 // A Stalloc<L, B> (QuickFit) for any thread: per-thread caches in front of
 // its lock. The same type under two names: SyncStalloc, the crate's, and
