@@ -43,16 +43,38 @@
 // also offer live_blocks() and name its block count (Stalloc, SizedStalloc,
 // and the wrappers Synchronized, Unsynchronized and ThreadCached do).
 //
-// Threads: the array adds no lock. With locked arenas (Synchronized,
-// ThreadCached) it is safe from any thread: the current arena, the skip
-// count and the used count are relaxed atomics, hints that a race can only make a
-// request try an arena more or fewer (the used count only grows, by
-// compare-exchange). With unlocked arenas it is for one thread.
+// Threads: the array adds no lock. With arenas declared thread-safe
+// (stalloc::thread_safe_arena: Synchronized, ThreadCached) it is safe from
+// any thread: the current arenas, the skip count and the used count are
+// relaxed atomics, hints that a race can only make a request try an arena
+// more or fewer (the used count only grows, by compare-exchange). With
+// other arenas it is for one thread.
 //
-// Footprint: N * sizeof(Arena) + 16 bytes (the current arena's offset and
-// two counters), rounded up to alignof(Arena); all-zero when empty, so a
-// static one lives in .bss and costs memory only for the pages the program
-// touches.
+// Lanes (thread-safe arenas only): the array keeps lane_count = min(N, 8)
+// current arenas, one per lane, instead of one. While the process has only
+// ever had one thread (sync.hpp, detail::is_only_thread()) every call is
+// lane 0's, as above; from the first thread started on, a thread allocates
+// in lane (its number - 1) % lane_count (sync.hpp, detail::this_thread_number():
+// threads alive at one time have different numbers). A lane's first
+// allocation places it on the lowest untouched arena (the emptiest arena
+// when all are touched), and from then on it moves from arena to arena
+// exactly as described above. So threads allocate from different arenas,
+// each behind its own lock, as glibc gives threads arenas of their own, and
+// the first numbered thread keeps lane 0's arena. Why: with one current
+// arena, every thread took the same lock and wrote the same cache lines;
+// stalloc::ProgramHeap (all small requests in one arena at a time) ran the
+// harness's threaded x2 at 71.4 ns per call, 0.039x glibc, and larson x2 at
+// 0.28x (README, the published run of bb7e95f); measured with lanes:
+// program_heap.hpp. Frees go to the arena that owns the pointer, whichever
+// thread frees. A lane takes an arena of its own only while untouched ones
+// remain; a program with more threads than lanes shares lanes, and threads
+// in a process where membarrier is refused all share one lane (they have no
+// numbers; sync.hpp).
+//
+// Footprint: N * sizeof(Arena) + 8 * lane_count + 8 bytes (each lane's
+// current arena, two counters), rounded up to alignof(Arena); all-zero when
+// empty, so a static one lives in .bss and costs memory only for the pages
+// the program touches.
 #pragma once
 
 #include <atomic>
@@ -60,6 +82,7 @@
 #include <cstdint>
 
 #include "stalloc/stalloc.hpp"
+#include "stalloc/sync.hpp"
 
 namespace stalloc {
 
@@ -92,26 +115,36 @@ class ArenaArray {
   // file).
   static constexpr std::size_t kArenaBlocks = detail::arena_blocks<Arena>();
   static constexpr std::size_t kRevisitLive = kArenaBlocks / 4 * 3;
+  // How many current arenas the array keeps (see Lanes at the top of this
+  // file): one per lane, 8 at most, 1 for arenas that are not thread-safe.
+  static constexpr std::size_t kMaxLanes = 8;
+  static constexpr std::size_t lane_count =
+      thread_safe_arena<Arena> ? (N < kMaxLanes ? N : kMaxLanes) : 1;
+  // A placed lane above 0 stores its offset with bit 0 set (0: not placed).
+  static_assert(lane_count == 1 || sizeof(Arena) % 2 == 0);
 
   // N empty arenas, the first current; constexpr when Arena's constructor is.
   constexpr ArenaArray() noexcept = default;
   ArenaArray(const ArenaArray&) = delete;
   ArenaArray& operator=(const ArenaArray&) = delete;
 
-  // From the current arena, else from the first other arena that takes it,
-  // in the order at the top of this file, which becomes current; nullptr,
-  // changing nothing but the skip count, when none does or while skipping.
-  // Same arguments as Stalloc::allocate. Cost: the current arena's
-  // allocate; when it refuses, N live_blocks() reads and up to N allocates.
+  // From the calling thread's lane's current arena, else from the first
+  // other arena that takes it, in the order at the top of this file, which
+  // becomes the lane's current; nullptr, changing nothing but the skip
+  // count, when none does or while skipping. Same arguments as
+  // Stalloc::allocate. Cost: the current arena's allocate (with lanes, once
+  // the process has a second thread, plus the thread's number: a
+  // thread_local read); when it refuses, N live_blocks() reads and up to N
+  // allocates.
   [[nodiscard, gnu::flatten]] void* allocate(std::size_t size, std::size_t align) noexcept {
-    const std::size_t offset = current_offset_.load(std::memory_order_relaxed);
-    // Invariant: current_offset_ is sizeof(Arena) times an arena below
-    // touched_count() <= N (stored only by settle(), with an arena that has
-    // just taken an allocation). An offset, not an index: one multiply less
-    // on every allocate.
-    detail::assume(offset % sizeof(Arena) == 0 && offset < sizeof arenas_);
-    if (void* p = at_offset(offset).allocate(size, align)) return p;
-    return allocate_elsewhere(static_cast<std::uint32_t>(offset / sizeof(Arena)), size, align);
+    if constexpr (lane_count > 1) {
+      // Once the process has a second thread: the calling thread's lane, in
+      // a call, so that one copy of the arena's allocate is inlined here,
+      // lane 0's, as with one current arena (two inlined copies made GCC
+      // keep more of the arena's paths out of line: sync.hpp).
+      if (!detail::is_only_thread()) return allocate_in_threads_lane(size, align);
+    }
+    return allocate_in_lane(0, size, align);
   }
 
   // The owning arena's deallocate. p must be live in this array, size and
@@ -121,11 +154,13 @@ class ArenaArray {
     arena_of(p).deallocate(p, size, align);
   }
 
-  // The quick path (stalloc.hpp, "Quick path") of the current arena, and of
-  // the arena that owns p (which must lie in this array).
+  // The quick path (stalloc.hpp, "Quick path") of lane 0's current arena,
+  // and of the arena that owns p (which must lie in this array). Thread-safe
+  // arenas serve their quick path only while the process has one thread,
+  // when every call is lane 0's.
   [[nodiscard, gnu::always_inline]] void* try_allocate_quick(
       std::size_t size, std::size_t align) noexcept requires detail::has_quick_path<Arena> {
-    const std::size_t offset = current_offset_.load(std::memory_order_relaxed);
+    const std::size_t offset = lanes_[0].load(std::memory_order_relaxed);
     detail::assume(offset % sizeof(Arena) == 0 && offset < sizeof arenas_);
     return at_offset(offset).try_allocate_quick(size, align);
   }
@@ -186,10 +221,11 @@ class ArenaArray {
   }
 
   // Every arena's clear (pointers handed out must not be used again); the
-  // first arena becomes current, the skip ends.
+  // first arena becomes lane 0's current, the other lanes are placed anew
+  // on their next allocation, the skip ends.
   void clear() noexcept {
     for (std::size_t i = 0; i < N; ++i) arenas_[i].clear();
-    current_offset_.store(0, std::memory_order_relaxed);
+    for (auto& lane : lanes_) lane.store(0, std::memory_order_relaxed);
     skip_.store(0, std::memory_order_relaxed);
     touched_.store(0, std::memory_order_relaxed);
   }
@@ -204,14 +240,20 @@ class ArenaArray {
       if (!a.is_empty()) return false;
     return true;
   }
-  // The array's own invariants (the current arena a used one, at most N
-  // used, the skip count bounded), then
-  // the first broken invariant of an arena; ok when none.
+  // The array's own invariants (each placed lane's current arena a used
+  // one, at most N used, the skip count bounded), then the first broken
+  // invariant of an arena; ok when none.
   [[nodiscard]] InvariantReport check_invariants() noexcept {
     if (touched_count() > N) return {false, "ArenaArray: more arenas touched than exist", 0};
-    if (current_offset_.load(std::memory_order_relaxed) % sizeof(Arena) != 0 ||
-        current() >= touched_count()) {
-      return {false, "ArenaArray: the current arena is not a touched one", 0};
+    for (std::uint32_t lane = 0; lane < lane_count; ++lane) {
+      const std::size_t stored = lanes_[lane].load(std::memory_order_relaxed);
+      if (lane != 0 && stored == 0) continue;  // not placed yet
+      if (lane != 0 && (stored & 1) == 0) {
+        return {false, "ArenaArray: a placed lane lacks its mark", lane};
+      }
+      if (lane_offset(lane) % sizeof(Arena) != 0 || current(lane) >= touched_count()) {
+        return {false, "ArenaArray: a lane's current arena is not a touched one", lane};
+      }
     }
     if (skip_.load(std::memory_order_relaxed) > kSkipWhenFull) {
       return {false, "ArenaArray: skip count above kSkipWhenFull", 0};
@@ -223,24 +265,56 @@ class ArenaArray {
     return {};
   }
 
-  // Arena i (i < N), and which arena takes allocations now. O(1).
+  // Arena i (i < N), and which arena takes a lane's allocations now (lane 0:
+  // every allocation while the process has one thread); N for a lane not
+  // placed yet. O(1).
   Arena& arena(std::size_t i) noexcept { return arenas_[i]; }
   const Arena& arena(std::size_t i) const noexcept { return arenas_[i]; }
-  [[nodiscard]] std::size_t current() const noexcept {
-    return current_offset_.load(std::memory_order_relaxed) / sizeof(Arena);
+  [[nodiscard]] std::size_t current(std::size_t lane = 0) const noexcept {
+    if (lane != 0 && lanes_[lane].load(std::memory_order_relaxed) == 0) return N;
+    return lane_offset(static_cast<std::uint32_t>(lane)) / sizeof(Arena);
+  }
+  // The lane the calling thread allocates in now (see Lanes at the top of
+  // this file), placing it on an arena if this is its first use.
+  [[nodiscard, gnu::always_inline]] std::uint32_t calling_lane() noexcept {
+    if constexpr (lane_count == 1) {
+      return 0;
+    } else {
+      if (detail::is_only_thread()) return 0;
+      const auto lane = static_cast<std::uint32_t>((detail::this_thread_number() - 1) % lane_count);
+      if (lane != 0 && lanes_[lane].load(std::memory_order_relaxed) == 0) [[unlikely]]
+        place_lane(lane);
+      return lane;
+    }
   }
 
  private:
   std::uintptr_t base() const noexcept { return reinterpret_cast<std::uintptr_t>(&arenas_[0]); }
+  [[gnu::noinline]] void* allocate_in_threads_lane(std::size_t size, std::size_t align) noexcept {
+    return allocate_in_lane(calling_lane(), size, align);
+  }
+  [[gnu::always_inline]] void* allocate_in_lane(std::uint32_t lane, std::size_t size,
+                                                std::size_t align) noexcept {
+    const std::size_t offset = lane_offset(lane);
+    // Invariant: a lane's offset is sizeof(Arena) times an arena below
+    // touched_count() <= N (stored only by settle(), with an arena that has
+    // just taken an allocation, and place_lane(), with an arena it has
+    // counted as touched). An offset, not an index: one multiply less on
+    // every allocate.
+    detail::assume(offset % sizeof(Arena) == 0 && offset < sizeof arenas_);
+    if (void* p = at_offset(offset).allocate(size, align)) return p;
+    return allocate_elsewhere(lane, static_cast<std::uint32_t>(offset / sizeof(Arena)), size,
+                              align);
+  }
   [[gnu::always_inline]] Arena& at_offset(std::size_t offset) noexcept {
     return *reinterpret_cast<Arena*>(reinterpret_cast<unsigned char*>(arenas_) + offset);
   }
   // p must be in one of the arenas. Most frees go to the current arena (a
-  // program whose live set fits one arena has no other): that one is found
+  // program whose live set fits one arena has no other): lane 0's is found
   // with a compare, the others with a division by a constant.
   [[gnu::always_inline]] Arena& arena_of(const void* p) noexcept {
     const std::uintptr_t off = reinterpret_cast<std::uintptr_t>(p) - base();
-    const std::size_t current = current_offset_.load(std::memory_order_relaxed);
+    const std::size_t current = lanes_[0].load(std::memory_order_relaxed);
     detail::assume(current % sizeof(Arena) == 0 && current < sizeof arenas_);
     if (off - current < sizeof(Arena)) return at_offset(current);
     const std::uintptr_t i = off / sizeof(Arena);
@@ -250,7 +324,7 @@ class ArenaArray {
 
   // The rare path (the current arena refused): out of line so the hot path
   // stays one arena's allocate.
-  [[gnu::noinline]] void* allocate_elsewhere(std::uint32_t c, std::size_t size,
+  [[gnu::noinline]] void* allocate_elsewhere(std::uint32_t lane, std::uint32_t c, std::size_t size,
                                              std::size_t align) noexcept {
     const std::uint32_t skip = skip_.load(std::memory_order_relaxed);
     if (skip != 0) {
@@ -270,7 +344,7 @@ class ArenaArray {
       }
     }
     if (emptiest != N) {
-      if (void* p = arenas_[emptiest].allocate(size, align)) return settle(emptiest, p);
+      if (void* p = arenas_[emptiest].allocate(size, align)) return settle(lane, emptiest, p);
     }
     // 2. An untouched arena, the lowest.
     for (std::uint32_t k = touched; k < N; ++k) {
@@ -278,7 +352,7 @@ class ArenaArray {
         std::uint32_t seen = touched_.load(std::memory_order_relaxed);
         while (seen < k && !touched_.compare_exchange_weak(seen, k, std::memory_order_relaxed)) {
         }
-        return settle(k, p);
+        return settle(lane, k, p);
       }
     }
     // 3. Every used arena, in turn from the next one (the fuller ones too).
@@ -286,14 +360,43 @@ class ArenaArray {
     for (std::uint32_t tries = 1; tries < touched; ++tries) {
       k = k + 1 >= touched ? 0 : k + 1;
       if (k == emptiest) continue;
-      if (void* p = arenas_[k].allocate(size, align)) return settle(k, p);
+      if (void* p = arenas_[k].allocate(size, align)) return settle(lane, k, p);
     }
     skip_.store(kSkipWhenFull, std::memory_order_relaxed);
     return nullptr;
   }
-  void* settle(std::uint32_t k, void* p) noexcept {
-    current_offset_.store(k * sizeof(Arena), std::memory_order_relaxed);
+  void* settle(std::uint32_t lane, std::uint32_t k, void* p) noexcept {
+    lanes_[lane].store(k * sizeof(Arena) | (lane != 0 ? 1 : 0), std::memory_order_relaxed);
     return p;
+  }
+  [[gnu::always_inline]] std::size_t lane_offset(std::uint32_t lane) const noexcept {
+    const std::size_t stored = lanes_[lane].load(std::memory_order_relaxed);
+    return lane == 0 ? stored : stored & ~std::size_t{1};  // lane 0 stores no mark
+  }
+  // A lane's first allocation: the lowest untouched arena, counted as
+  // touched now, else (all touched) the emptiest. Two threads of one lane
+  // placing it at once may each count an arena; the one stored last serves
+  // the lane, the other stays empty for the array's next switch.
+  [[gnu::noinline, gnu::cold]] void place_lane(std::uint32_t lane) noexcept {
+    std::uint32_t seen = touched_.load(std::memory_order_relaxed);
+    std::uint32_t k = N;
+    while (seen + 1 < N) {
+      if (touched_.compare_exchange_weak(seen, seen + 1, std::memory_order_relaxed)) {
+        k = seen + 1;
+        break;
+      }
+    }
+    if (k == N) {
+      std::size_t fewest = kArenaBlocks + 1;
+      for (std::uint32_t i = 0; i < N; ++i) {
+        const std::size_t live = arenas_[i].live_blocks();
+        if (live < fewest) {
+          k = i;
+          fewest = live;
+        }
+      }
+    }
+    lanes_[lane].store(k * sizeof(Arena) | 1, std::memory_order_relaxed);
   }
   // Arenas [0, touched_count()) have taken an allocation since the last
   // clear(); all-zero when empty, so the stored value is one less.
@@ -311,10 +414,10 @@ class ArenaArray {
   }
 
   Arena arenas_[N];
-  // All three all-zero when empty (so a static ArenaArray is all .bss).
-  std::atomic<std::size_t> current_offset_{0};
-  std::atomic<std::uint32_t> skip_{0};     // <= kSkipWhenFull
-  std::atomic<std::uint32_t> touched_{0};  // touched_count() - 1; only grows until clear()
+  // All all-zero when empty (so a static ArenaArray is all .bss).
+  std::atomic<std::size_t> lanes_[lane_count]{};  // each lane's current arena, as an offset
+  std::atomic<std::uint32_t> skip_{0};            // <= kSkipWhenFull
+  std::atomic<std::uint32_t> touched_{0};         // touched_count() - 1; only grows until clear()
 };
 
 }  // namespace stalloc

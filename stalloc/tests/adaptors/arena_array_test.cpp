@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <barrier>
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "arenas.hpp"
@@ -27,6 +29,18 @@ static_assert(sizeof(Three) ==
               (3 * sizeof(Small) + 16 + alignof(Small) - 1) / alignof(Small) * alignof(Small));
 static_assert(sizeof(stalloc::ArenaArray<32, stalloc::Stalloc<65535, 16>>) ==
               (32 * sizeof(stalloc::Stalloc<65535, 16>) + 16 + 15) / 16 * 16);
+
+// Lanes: one current arena per lane, min(N, 8) lanes over arenas declared
+// thread-safe, one over the others; 8 bytes each in the footprint.
+using LockedSmall = stalloc::Synchronized<Small>;
+using LockedThree = stalloc::ArenaArray<3, LockedSmall>;
+static_assert(Three::lane_count == 1);
+static_assert(stalloc::ArenaArray<3, stalloc::UnsafeStalloc<8, 8>>::lane_count == 1);
+static_assert(LockedThree::lane_count == 3);
+static_assert(stalloc::ArenaArray<32, stalloc::SyncStalloc<64, 8>>::lane_count == 8);
+static_assert(sizeof(LockedThree) ==
+              (3 * sizeof(LockedSmall) + 3 * 8 + 8 + alignof(LockedSmall) - 1) /
+                  alignof(LockedSmall) * alignof(LockedSmall));
 
 // Constant-initialised (all zero when empty), so a static one is in .bss.
 constinit Three global_array;
@@ -291,6 +305,73 @@ TEST(ArenaArray, LiveBlocksCountsWhatIsHandedOut) {
   EXPECT_EQ(cached->live_blocks(), 0u);
 }
 
+// Lanes: two threads alive at once allocate from two arenas, each its lane's
+// current one, and either may free the other's allocation.
+TEST(ArenaArray, ThreadsAllocateFromArenasOfTheirOwn) {
+  using Locked = stalloc::ArenaArray<8, stalloc::Synchronized<stalloc::Stalloc<64, 8>>>;
+  auto a = make_arena<Locked>();
+  void* got[2] = {};
+  std::uint32_t lane[2] = {};
+  std::size_t current[2] = {};
+  std::barrier both(2);
+  auto body = [&](int t) {
+    both.arrive_and_wait();  // both threads exist, so neither is alone
+    got[t] = a->allocate(8, 8);
+    lane[t] = a->calling_lane();
+    current[t] = a->current(lane[t]);
+    both.arrive_and_wait();  // both hold their numbers until both have allocated
+  };
+  std::thread first(body, 0);
+  std::thread second(body, 1);
+  first.join();
+  second.join();
+  ASSERT_NE(lane[0], lane[1]) << "threads alive at once have different numbers";
+  ASSERT_NE(got[0], nullptr);
+  ASSERT_NE(got[1], nullptr);
+  for (int t = 0; t < 2; ++t) {
+    EXPECT_LT(current[t], Locked::arena_count);
+    EXPECT_TRUE(a->arena(current[t]).owns(got[t])) << t;
+  }
+  EXPECT_NE(current[0], current[1]);
+  EXPECT_TRUE(a->check_invariants().ok);
+  a->deallocate(got[0], 8, 8);  // this thread frees both
+  a->deallocate(got[1], 8, 8);
+  EXPECT_TRUE(a->is_empty());
+  EXPECT_TRUE(a->check_invariants().ok);
+  // clear() unplaces every lane but lane 0, which is back on arena 0.
+  a->clear();
+  EXPECT_EQ(a->current(0), 0u);
+  for (std::size_t l = 1; l < Locked::lane_count; ++l)
+    EXPECT_EQ(a->current(l), Locked::arena_count);
+  EXPECT_TRUE(a->check_invariants().ok);
+}
+
+// A lane moves on from a full arena by the rules of one current arena, and
+// only that lane: the 3 arenas of 8 blocks, a thread allocating 20 blocks.
+TEST(ArenaArray, ALaneMovesOnAloneWhenItsArenaFills) {
+  auto a = make_arena<LockedThree>();
+  std::vector<void*> live;
+  std::uint32_t lane = 0;
+  std::size_t before = 0;
+  std::thread worker([&] {
+    lane = a->calling_lane();
+    before = a->current(lane);
+    for (int i = 0; i < 20; ++i) live.push_back(a->allocate(8, 8));
+  });
+  worker.join();
+  for (void* p : live) ASSERT_NE(p, nullptr);
+  EXPECT_LT(before, LockedThree::arena_count);
+  EXPECT_NE(a->current(lane), before);  // its first arena filled after 8
+  if (lane != 0) {
+    // It was placed on the lowest untouched arena (1), and lane 0 stayed on arena 0.
+    EXPECT_EQ(before, 1u);
+    EXPECT_EQ(a->current(0), 0u);
+  }
+  EXPECT_TRUE(a->check_invariants().ok);
+  for (void* p : live) a->deallocate(p, 8, 8);
+  EXPECT_TRUE(a->is_empty());
+}
+
 // The recommended whole-program heap keeps a live set far larger than one
 // arena in its arenas: 4 MiB of 64-byte objects, none of them from malloc.
 TEST(ProgramHeap, HoldsALiveSetLargerThanOneArena) {
@@ -303,7 +384,7 @@ TEST(ProgramHeap, HoldsALiveSetLargerThanOneArena) {
     ASSERT_TRUE(small.owns(p)) << i;
     live.push_back(p);
   }
-  EXPECT_GE(small.current(), 3u);
+  EXPECT_GE(small.current(small.calling_lane()), 3u);
   for (void* p : live) heap.deallocate(p, 64, 16);
   EXPECT_TRUE(small.is_empty());
   EXPECT_TRUE(heap.check_invariants().ok);
