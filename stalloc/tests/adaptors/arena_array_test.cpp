@@ -372,6 +372,52 @@ TEST(ArenaArray, ALaneMovesOnAloneWhenItsArenaFills) {
   EXPECT_TRUE(a->is_empty());
 }
 
+// A lane placed after every arena has been touched takes the emptiest: the
+// first thread fills arenas until all 3 are used, then empties one of them
+// (not the one its lane is on), and a second thread, alive at the same
+// time, places its lane. (Which lanes the two threads get depends on the
+// numbers other tests' threads left claimed; in a process of its own, as
+// ctest runs it, the second thread's lane is always a new one.)
+TEST(ArenaArray, ALanePlacedWhenEveryArenaIsTouchedTakesTheEmptiest) {
+  auto a = make_arena<LockedThree>();
+  std::vector<void*> live;
+  std::size_t emptied = LockedThree::arena_count;
+  std::size_t placed_on = LockedThree::arena_count;
+  bool second_lane_was_new = false;
+  std::barrier both(2);
+  std::thread first([&] {
+    for (int i = 0; i < 20; ++i) live.push_back(a->allocate(8, 8));
+    const std::size_t mine = a->current(a->calling_lane());
+    emptied = mine == 1 ? 2 : 1;
+    std::erase_if(live, [&](void* p) {
+      if (!a->arena(emptied).owns(p)) return false;
+      a->deallocate(p, 8, 8);
+      return true;
+    });
+    both.arrive_and_wait();  // (1) the second thread may place its lane
+    both.arrive_and_wait();  // (2) it has: until then this thread keeps its number
+  });
+  std::thread second([&] {
+    both.arrive_and_wait();  // (1)
+    const auto lane = static_cast<std::uint32_t>((stalloc::detail::this_thread_number() - 1) %
+                                                 LockedThree::lane_count);
+    second_lane_was_new = a->current(lane) == LockedThree::arena_count;
+    live.push_back(a->allocate(8, 8));
+    placed_on = a->current(a->calling_lane());
+    both.arrive_and_wait();  // (2)
+  });
+  first.join();
+  second.join();
+  for (void* p : live) ASSERT_NE(p, nullptr);
+  ASSERT_LT(emptied, LockedThree::arena_count);
+  if (second_lane_was_new) {
+    EXPECT_EQ(placed_on, emptied);
+  }
+  EXPECT_TRUE(a->check_invariants().ok);
+  for (void* p : live) a->deallocate(p, 8, 8);
+  EXPECT_TRUE(a->is_empty());
+}
+
 // The recommended whole-program heap keeps a live set far larger than one
 // arena in its arenas: 4 MiB of 64-byte objects, none of them from malloc.
 TEST(ProgramHeap, HoldsALiveSetLargerThanOneArena) {
