@@ -1,12 +1,16 @@
 // libFuzzer target for AllocChain: Stalloc<8, 4> -> Stalloc<64, 8> ->
-// (optionally) System. The input drives allocate / free / grow / shrink /
-// reallocate with odd sizes and alignments. A chain has no simple exact
+// (optionally) System, or with an ArenaArray as the second link (three
+// locked ChainedQuickFit arenas of 64 blocks: ProgramHeap's shape in small,
+// so that arenas fill, refuse, and the array moves between them). The input
+// drives allocate / free / grow / shrink / reallocate with odd sizes and
+// alignments. A chain has no simple exact
 // model, so this checks the properties every answer must have: each link's
 // invariants hold; live allocations never overlap; each is aligned and owned
 // by exactly the link the chain routes it to; contents survive every resize;
 // a failed resize leaves the old allocation intact; and freeing everything
 // leaves both arenas empty. With the System tail nothing valid may fail.
-//   input[0] bit 0: System tail;  input[1..]: operations
+//   input[0] bit 0: System tail; bit 1: ArenaArray second link;
+//   input[1..]: operations
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -16,6 +20,7 @@
 #include <vector>
 
 #include "differential_driver.hpp"
+#include "stalloc/arena_array.hpp"
 #include "stalloc/chain.hpp"
 #include "stalloc/system.hpp"
 
@@ -166,16 +171,30 @@ class ChainFuzz {
 
 using Arenas = stalloc::Chain<stalloc::Stalloc<8, 4>, stalloc::Stalloc<64, 8>>;
 using WithSystem = stalloc::Chain<stalloc::Stalloc<8, 4>, stalloc::Stalloc<64, 8>, stalloc::System>;
+using Array =
+    stalloc::ArenaArray<3,
+                        stalloc::Synchronized<stalloc::Stalloc<64, 8, stalloc::ChainedQuickFit>>>;
+using ArrayArenas = stalloc::Chain<stalloc::Stalloc<8, 4>, Array>;
+using ArrayWithSystem = stalloc::Chain<stalloc::Stalloc<8, 4>, Array, stalloc::System>;
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
   stalloc_test::ByteSource in(data + 1, size - 1);
-  if (data[0] & 1) {
-    ChainFuzz<WithSystem>(true).run(in);
-  } else {
-    ChainFuzz<Arenas>(false).run(in);
+  switch (data[0] & 3) {
+    case 0:
+      ChainFuzz<Arenas>(false).run(in);
+      break;
+    case 1:
+      ChainFuzz<WithSystem>(true).run(in);
+      break;
+    case 2:
+      ChainFuzz<ArrayArenas>(false).run(in);
+      break;
+    default:
+      ChainFuzz<ArrayWithSystem>(true).run(in);
+      break;
   }
   return 0;
 }

@@ -265,9 +265,9 @@ class ArenaArray {
     return {};
   }
 
-  // Arena i (i < N), and which arena takes a lane's allocations now (lane 0:
-  // every allocation while the process has one thread); N for a lane not
-  // placed yet. O(1).
+  // Arena i (i < N), and which arena takes lane's allocations now (lane <
+  // lane_count; lane 0: every allocation while the process has one thread);
+  // N for a lane not placed yet. O(1).
   Arena& arena(std::size_t i) noexcept { return arenas_[i]; }
   const Arena& arena(std::size_t i) const noexcept { return arenas_[i]; }
   [[nodiscard]] std::size_t current(std::size_t lane = 0) const noexcept {
@@ -398,8 +398,9 @@ class ArenaArray {
     }
     lanes_[lane].store(k * sizeof(Arena) | 1, std::memory_order_relaxed);
   }
-  // Arenas [0, touched_count()) have taken an allocation since the last
-  // clear(); all-zero when empty, so the stored value is one less.
+  // Arenas [0, touched_count()) have taken an allocation, or been given to
+  // a lane, since the last clear(); all-zero when empty, so the stored
+  // value is one less.
   std::uint32_t touched_count() const noexcept {
     return touched_.load(std::memory_order_relaxed) + 1;
   }
