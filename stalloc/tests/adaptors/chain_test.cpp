@@ -2,6 +2,7 @@
 // spilling over, growing out of a link, and coming back.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -249,6 +250,19 @@ TEST(System, AlignedAndReallocatedMemory) {
     sys.deallocate(r, 50, align);
   }
   EXPECT_EQ(sys.allocate(8, 3), nullptr);  // not a power of two
+  // Sizes that are not a multiple of the alignment (no rounding up), and
+  // sizes no allocator can give: nullptr, not a wrapped-around small block.
+  for (std::size_t size : {1u, 65u, 100'000u}) {
+    void* p = sys.allocate(size, 64);
+    ASSERT_NE(p, nullptr) << size;
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % 64, 0u);
+    fill(p, size, 5);
+    EXPECT_TRUE(holds(p, size, 5));
+    sys.deallocate(p, size, 64);
+  }
+  volatile std::size_t huge = SIZE_MAX;  // opaque, so GCC does not warn at compile time
+  EXPECT_EQ(sys.allocate(huge, 64), nullptr);
+  EXPECT_EQ(sys.allocate(huge - 10, 4096), nullptr);
   EXPECT_TRUE(sys.owns(&sys));
   EXPECT_FALSE(sys.is_oom());
 }
