@@ -1,4 +1,4 @@
-// stalloc::System: the C library's allocator (malloc, aligned_alloc, realloc,
+// stalloc::System: the C library's allocator (malloc, posix_memalign, realloc,
 // free) behind the same byte API as Stalloc, so it can be the last link of an
 // AllocChain ("when every arena is full, ask the system").
 //
@@ -20,6 +20,11 @@
 #include <cstdlib>
 #include <cstring>
 
+// posix_memalign (POSIX.1-2001) is in <stdlib.h> of every POSIX C library.
+#if defined(__unix__) || defined(__APPLE__)
+#include <stdlib.h>
+#endif
+
 #include "stalloc/stalloc.hpp"
 
 namespace stalloc {
@@ -34,20 +39,25 @@ class System {
   static constexpr std::size_t malloc_alignment = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 
   // Returns `size` bytes aligned to `align`: malloc up to malloc_alignment,
-  // aligned_alloc above. size 0 returns a non-null pointer that must not be
+  // posix_memalign above (std::aligned_alloc where there is no POSIX C
+  // library). size 0 returns a non-null pointer that must not be
   // dereferenced. nullptr when `align` is not a power of two or malloc
-  // fails. Cost: one malloc/aligned_alloc.
+  // fails. Cost: one malloc/posix_memalign.
   //
-  // The size goes to aligned_alloc as it is: C17, which C++20 refers to,
-  // dropped C11's "a multiple of the alignment". Rounding it up (as this did
-  // until 58e4ccb) is not free on glibc: requests of 64 KiB to 4 MiB rounded
-  // to 64 bytes sent the `large` workload's stream (seed 42) into glibc's
-  // trim-and-regrow cycle, the heap's top given back with brk and faulted in
-  // again (720 brk calls against 32), 32 us per call for `stalloc-chain`
-  // against 0.73 us for `system` with the same requests unrounded. Which
-  // streams cycle is glibc's chaos, not rounding's (with seeds 1 and 3
-  // `system` cycles too); unrounded, a chain's requests are the ones its
-  // caller made, so it cycles exactly when malloc would.
+  // posix_memalign takes the caller's size as it is, so the C library sees
+  // exactly the requests a program calling it directly would make.
+  // aligned_alloc does not everywhere: C11 asks for a size that is a
+  // multiple of the alignment (C17 dropped the rule, but AddressSanitizer
+  // still aborts on it; fuzz_chain found that at once), and rounding up is
+  // not free on glibc: requests of 64 KiB to 4 MiB rounded to 64 bytes (as
+  // this did until 58e4ccb) sent the `large` workload's stream (seed 42)
+  // into glibc's trim-and-regrow cycle, the heap's top given back with brk
+  // and faulted in again (720 brk calls against 32), 32 us per call for
+  // `stalloc-chain` against 0.73 us for `system` with the same requests
+  // unrounded. Which streams cycle is glibc's chaos, not rounding's (with
+  // seeds 1 and 3 `system` cycles too); unrounded, a chain cycles exactly
+  // when malloc would. (Debian's mimalloc 2.0.9, when preloaded, also
+  // misaligns aligned_alloc(256, 256); its posix_memalign is right.)
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align) const noexcept {
     // detail::is_power_of_two, spelled out: calling it changes how GCC 12
     // compiles the chains that inline this (ProgramHeap's fallback), which
@@ -55,7 +65,15 @@ class System {
     if (align == 0 || (align & (align - 1)) != 0) return nullptr;
     if (size == 0) return dangling(align);
     if (align <= malloc_alignment) return std::malloc(size);
-    return std::aligned_alloc(align, size);
+#if defined(__unix__) || defined(__APPLE__)
+    // align > malloc_alignment >= sizeof(void*): posix_memalign's rule holds.
+    void* p = nullptr;
+    return ::posix_memalign(&p, align, size) == 0 ? p : nullptr;
+#else
+    const std::size_t rounded = (size + align - 1) & ~(align - 1);
+    if (rounded < size) return nullptr;  // overflow
+    return std::aligned_alloc(align, rounded);
+#endif
   }
 
   // free(p). p must come from this System with this size; size 0 is a
@@ -67,7 +85,9 @@ class System {
   // free(p), for the global replacement's unsized delete (System never
   // needs the size). p must come from this System's allocate with a size
   // above 0. Cost: one free.
-  void deallocate_unsized(void* p, std::size_t /*align*/) const noexcept { std::free(p); }
+  void deallocate_unsized(void* p, std::size_t /*align*/) const noexcept {
+    std::free(p);
+  }
 
   // grow and shrink: reallocate, below (malloc decides whether to move).
   [[nodiscard]] void* grow(void* p, std::size_t old_size, std::size_t new_size,
@@ -108,11 +128,17 @@ class System {
 
   // true for every p: a chain routes to System whatever no arena before it
   // owns (so System must be the last link). O(1).
-  [[nodiscard]] constexpr bool owns(const void* /*p*/) const noexcept { return true; }
+  [[nodiscard]] constexpr bool owns(const void* /*p*/) const noexcept {
+    return true;
+  }
   // false: malloc gives no cheap way to know it is exhausted. O(1).
-  [[nodiscard]] constexpr bool is_oom() const noexcept { return false; }
+  [[nodiscard]] constexpr bool is_oom() const noexcept {
+    return false;
+  }
   // Always ok: System keeps no state of its own. O(1).
-  [[nodiscard]] constexpr InvariantReport check_invariants() const noexcept { return {}; }
+  [[nodiscard]] constexpr InvariantReport check_invariants() const noexcept {
+    return {};
+  }
 
  private:
   static void* dangling(std::size_t align) noexcept {
