@@ -46,14 +46,14 @@
 //   is max(B, 8) with an index and B without; B is capped at 2^28):
 //   FirstFit  L*B + 4                        (the crate's)
 //   Indexed   L*B + 4, to 8, + 10*ceil(L/64) + 10*ceil(L/4096) + 5
-//   QuickFit  Indexed, to 2, + 2*64 + 2      (64 list heads, the live count)
-//   ChainedQuickFit  Indexed, to 2, + 2*16 + 2 + 4   (16 list heads, the live
-//             count, and the two numbers its coalescing rule compares)
-//   Hardened  Indexed, to 8, + 16*ceil(L/64) + 2*16 + 2   (QuickFit's, and the used
-//             and end bitmaps)
+//   QuickFit  Indexed, to 4, + 4 + 2*64      (the live count, 64 list heads)
+//   ChainedQuickFit  Indexed, to 4, + 4 + 4 + 2*16 + 2   (the live count, the
+//             two numbers its coalescing rule compares, 16 list heads)
+//   Hardened  Indexed, to 8, + 16*ceil(L/64) + 4 + 2*16   (the used and end
+//             bitmaps, the live count, 16 list heads)
 //   HardenedFirstFit  FirstFit               (its checks and header mask take no bytes)
 //   e.g. Stalloc<8192, 8>: 65,536 + 1,448 bytes; Stalloc<65535, 16>:
-//   1,048,560 + 10,544 bytes (1.0%).
+//   1,048,560 + 10,560 bytes (1.0%).
 //
 // Invariants (check_invariants() verifies each one; tests call it after every
 // operation):
@@ -424,8 +424,8 @@ inline void unpoison(const void* p, std::size_t n) noexcept {
 }
 
 // Zeroes a small header structure (clear()'s quick-list heads) with
-// straight-line 16-byte stores. Why: `x = T{}` on a 130-byte struct of 2-byte
-// alignment compiled (GCC 12) to `rep stosq`, whose start-up cost more than
+// straight-line 16-byte stores. Why: `x = T{}` on the 130-byte struct (then, of
+// 2-byte alignment) compiled (GCC 12) to `rep stosq`, whose start-up cost more than
 // the rest of clear(); stalloc/examples/fast_vectors clears its arena once
 // per 18 calls. Up to 256 bytes; larger structures keep the library's memset.
 template <std::size_t Bytes>
@@ -1449,9 +1449,9 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     }
     detail::assume(at < L);
     quick_.heads_[count - 1] = e.next;
-    quick_.live_ = static_cast<std::uint16_t>(quick_.live_ + count);
+    quick_.live_ = static_cast<std::uint32_t>(quick_.live_ + count);
     if constexpr (kCountHeld)
-      quick_.flush_count_.blocks = static_cast<std::uint16_t>(quick_.flush_count_.blocks - count);
+      quick_.flush_count_.blocks = static_cast<std::uint32_t>(quick_.flush_count_.blocks - count);
     void* p = base() + at * B;
     detail::unpoison(p, count * B);
     return p;
@@ -1467,9 +1467,9 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
     detail::poison(base() + at * B + sizeof(detail::QuickEntry),
                    count * B - sizeof(detail::QuickEntry));
     quick_.heads_[count - 1] = static_cast<std::uint16_t>(at + 1);
-    quick_.live_ = static_cast<std::uint16_t>(quick_.live_ - count);
+    quick_.live_ = static_cast<std::uint32_t>(quick_.live_ - count);
     if constexpr (kCountHeld)
-      quick_.flush_count_.blocks = static_cast<std::uint16_t>(quick_.flush_count_.blocks + count);
+      quick_.flush_count_.blocks = static_cast<std::uint32_t>(quick_.flush_count_.blocks + count);
   }
 
   // Blocks a caller gave back (any free, a shrink's tail): counted, up to
@@ -1478,12 +1478,12 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   // flush rule of a sorting policy.
   static constexpr std::size_t kFreedCountCap =
       L > Policy::flush_threshold ? L : Policy::flush_threshold;
-  static_assert(kFreedCountCap <= 0xFFFF, "the freed-block count is 16 bits");
+  static_assert(kFreedCountCap <= 0xFFFFFFFF, "the freed-block count is 32 bits");
   void note_freed(std::size_t count) noexcept {
     if constexpr (kCountFreed) {
       const std::size_t n = quick_.flush_count_.blocks + count;
       quick_.flush_count_.blocks =
-          static_cast<std::uint16_t>(n < kFreedCountCap ? n : kFreedCountCap);
+          static_cast<std::uint32_t>(n < kFreedCountCap ? n : kFreedCountCap);
     }
     (void)count;
   }
@@ -1849,12 +1849,12 @@ class alignas(detail::arena_alignment<L, B, Policy>()) Stalloc {
   }
 
   void count_taken(std::size_t count) noexcept {
-    if constexpr (quick_lists > 0) quick_.live_ = static_cast<std::uint16_t>(quick_.live_ + count);
+    if constexpr (quick_lists > 0) quick_.live_ = static_cast<std::uint32_t>(quick_.live_ + count);
     (void)count;
   }
   // A caller's blocks went back to the free list (not a quick list).
   void count_freed(std::size_t count) noexcept {
-    if constexpr (quick_lists > 0) quick_.live_ = static_cast<std::uint16_t>(quick_.live_ - count);
+    if constexpr (quick_lists > 0) quick_.live_ = static_cast<std::uint32_t>(quick_.live_ - count);
     note_freed(count);
   }
 

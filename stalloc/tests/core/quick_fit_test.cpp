@@ -21,15 +21,16 @@ constexpr std::size_t round_up(std::size_t n, std::size_t to) {
 
 // The stated footprint: blocks, the 4-byte header, the ChunkIndex
 // (10 bytes per 64 and per 4096 blocks plus 5, 8-byte aligned; the quick
-// lists start in its tail padding, at 2-byte alignment), the 64 quick-list
-// heads and the live count (2 * 64 + 2 bytes), the whole rounded to
+// lists start in its tail padding, at 4-byte alignment), the 32-bit live
+// count and the 64 quick-list heads (4 + 2 * 64 bytes), the whole rounded to
 // max(B, 8).
-// ChainedQuickFit has 16 lists, and adds 4 bytes: the count of blocks freed
-// since its last coalescing and the free blocks of its last barren one.
-template <std::size_t L, std::size_t B, std::size_t held_count = 0, std::size_t lists = 64>
+// ChainedQuickFit has 16 lists, and adds 6 bytes: the 32-bit count of blocks
+// freed since its last coalescing and the 16-bit free blocks of its last
+// barren one.
+template <std::size_t L, std::size_t B, std::size_t counts = 0, std::size_t lists = 64>
 constexpr std::size_t quick_fit_size() {
-  const std::size_t index = round_up(10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 5, 2);
-  return round_up(round_up(L * B + 4, 8) + index + 2 * lists + 2 + held_count, B > 8 ? B : 8);
+  const std::size_t index = round_up(10 * ((L + 63) / 64) + 10 * ((L + 4095) / 4096) + 5, 4);
+  return round_up(round_up(L * B + 4, 8) + index + 4 + 2 * lists + counts, B > 8 ? B : 8);
 }
 static_assert(sizeof(stalloc::Stalloc<8, 4>) == quick_fit_size<8, 4>());
 static_assert(sizeof(stalloc::Stalloc<8, 4>) == 200);
@@ -38,7 +39,7 @@ static_assert(sizeof(stalloc::Stalloc<8192, 8>) == quick_fit_size<8192, 8>());
 static_assert(sizeof(stalloc::Stalloc<8192, 8>) - 8192 * 8 == 1448);
 static_assert(sizeof(stalloc::Stalloc<65535, 16>) == quick_fit_size<65535, 16>());
 static_assert(sizeof(stalloc::Stalloc<65535, 32>) == quick_fit_size<65535, 32>());
-static_assert(sizeof(stalloc::Stalloc<65535, 16>) - 65535 * 16 == 10544);
+static_assert(sizeof(stalloc::Stalloc<65535, 16>) - 65535 * 16 == 10560);
 
 template <std::size_t L, std::size_t B>
 using Arena = stalloc::Stalloc<L, B>;
@@ -119,18 +120,18 @@ TEST(QuickFit, FullFreeListFlushesQuickListsAndRetries) {
 static_assert(stalloc::ChainedQuickFit::flush_threshold == 64);
 static_assert(stalloc::ChainedQuickFit::sorts_small_chunks);
 static_assert(!stalloc::QuickFit::sorts_small_chunks);
-// ChainedQuickFit adds the 4 bytes its coalescing rule compares.
+// ChainedQuickFit adds the 6 bytes its coalescing rule compares.
 static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::ChainedQuickFit>) ==
-              quick_fit_size<65535, 16, 4, 16>());
+              quick_fit_size<65535, 16, 6, 16>());
 static_assert(sizeof(stalloc::Stalloc<65535, 256, stalloc::ChainedQuickFit>) ==
-              quick_fit_size<65535, 256, 4, 16>());
+              quick_fit_size<65535, 256, 6, 16>());
 static_assert(sizeof(stalloc::Stalloc<8, 4, stalloc::ChainedQuickFit>) ==
-              quick_fit_size<8, 4, 4, 16>());
+              quick_fit_size<8, 4, 6, 16>());
 static_assert(sizeof(stalloc::Stalloc<1000, 4, stalloc::ChainedQuickFit>) ==
-              quick_fit_size<1000, 4, 4, 16>());
-// One where the 4 bytes show through the rounding (2 would give 336).
+              quick_fit_size<1000, 4, 6, 16>());
+// One where those bytes show through the rounding (without them, 336).
 static_assert(sizeof(stalloc::Stalloc<65, 4, stalloc::ChainedQuickFit>) ==
-              quick_fit_size<65, 4, 4, 16>());
+              quick_fit_size<65, 4, 6, 16>());
 static_assert(sizeof(stalloc::Stalloc<65, 4, stalloc::ChainedQuickFit>) == 344);
 static_assert(sizeof(stalloc::Stalloc<65535, 16, stalloc::ChainedQuickFit>) - 65535 * 16 == 10464);
 
